@@ -1,0 +1,164 @@
+/**
+ * @module container
+ * Tiles in and out of a stream: stored tiles, coded tiles through a {@link TileModel},
+ * checksums. The model that turns RGB tiles into range-coded bytes is injected, so this
+ * module (and the format) runs without any neural network runtime.
+ */
+
+import { crc32 } from "./crc32.js";
+import { expectInteger, L3cError } from "./errors.js";
+import {
+  bytesPerPixel,
+  DEFAULT_TILE_SIZE,
+  type Header,
+  type Limits,
+  MAX_TILE_SIZE,
+  MIN_TILE_SIZE,
+  NO_MODEL,
+  parseHeader,
+  type TileEntry,
+  TileMode,
+  tileGrid,
+  toHex,
+  writeStream,
+} from "./format.js";
+import { channelsOf, layoutOf, placeTile, type RawImage, rgbToLayout, tileBytes, tileToRgb } from "./image.js";
+
+/** A model that codes packed-RGB tiles (the mode-1 payload, without the mode byte). */
+export interface TileModel {
+  /** 32-byte model id (SHA-256 of the model manifest). */
+  readonly id: Uint8Array;
+  encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+  decodeTile(data: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+}
+
+/** Finds a model by its hex id; returns undefined when it is not available. */
+export type ModelResolver = (hexId: string) => TileModel | undefined | Promise<TileModel | undefined>;
+
+export interface EncodeOptions {
+  model?: TileModel;
+  tileSize?: number;
+  /** Called after each tile with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EncodeStats {
+  storedTiles: number;
+  codedTiles: number;
+}
+
+export async function encodeImage(img: RawImage, opts: EncodeOptions = {}): Promise<{ bytes: Uint8Array } & EncodeStats> {
+  const layout = layoutOf(img);
+  const tileSize = expectInteger("tileSize", opts.tileSize ?? DEFAULT_TILE_SIZE, MIN_TILE_SIZE, MAX_TILE_SIZE);
+  if (tileSize % 8 !== 0) throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  const { cols, rows } = tileGrid(img.width, img.height, tileSize);
+  const tiles: Array<{ payload: Uint8Array; pixelCrc: number }> = [];
+  let stored = 0;
+  for (let t = 0; t < cols * rows; t++) {
+    const x = (t % cols) * tileSize;
+    const y = Math.floor(t / cols) * tileSize;
+    const w = Math.min(tileSize, img.width - x);
+    const h = Math.min(tileSize, img.height - y);
+    const raw = tileBytes(img, x, y, w, h);
+    let payload: Uint8Array | undefined;
+    if (opts.model) {
+      const coded = await opts.model.encodeTile(tileToRgb(img, x, y, w, h), w, h);
+      if (coded.length < raw.length) {
+        payload = new Uint8Array(coded.length + 1);
+        payload[0] = TileMode.CODED;
+        payload.set(coded, 1);
+      }
+    }
+    if (!payload) {
+      payload = new Uint8Array(raw.length + 1);
+      payload[0] = TileMode.STORED;
+      payload.set(raw, 1);
+      stored++;
+    }
+    tiles.push({ payload, pixelCrc: crc32(raw) });
+    opts.onProgress?.(t + 1, cols * rows);
+  }
+  const bytes = writeStream({
+    layout,
+    width: img.width,
+    height: img.height,
+    tileSize,
+    modelId: opts.model?.id ?? NO_MODEL,
+    tiles,
+  });
+  return { bytes, storedTiles: stored, codedTiles: tiles.length - stored };
+}
+
+export interface DecodeOptions {
+  models?: ModelResolver;
+  limits?: Partial<Limits>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+async function resolveModel(header: Header, models?: ModelResolver): Promise<TileModel | undefined> {
+  if (header.modelId.every((b) => b === 0)) return undefined;
+  const m = models ? await models(header.modelHash) : undefined;
+  if (!m) throw new L3cError("UNKNOWN_MODEL", `model ${header.modelHash}`);
+  if (toHex(m.id) !== header.modelHash) throw new L3cError("UNKNOWN_MODEL", "resolver returned another model");
+  return m;
+}
+
+/** Decode one tile's layout pixels and check its CRC. */
+export async function decodeTile(
+  bytes: Uint8Array,
+  header: Header,
+  tile: TileEntry,
+  model: TileModel | undefined,
+): Promise<Uint8Array> {
+  const payload = bytes.subarray(tile.offset, tile.offset + tile.length);
+  const bpp = bytesPerPixel(header.layout);
+  const n = tile.width * tile.height;
+  let pixels: Uint8Array;
+  if (payload[0] === TileMode.STORED) {
+    if (payload.length !== 1 + n * bpp) throw new L3cError("BAD_TILE", `stored tile of ${payload.length} bytes`);
+    pixels = payload.slice(1);
+    if (header.layout === 3) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 255) throw new L3cError("BAD_TILE", "alpha");
+  } else if (payload[0] === TileMode.CODED) {
+    if (!model) throw new L3cError("BAD_TILE", "coded tile in a stream without a model");
+    const rgb = await model.decodeTile(payload.subarray(1), tile.width, tile.height);
+    if (rgb.length !== n * 3) throw new L3cError("BAD_TILE", "model returned a wrong-sized tile");
+    pixels = rgbToLayout(rgb, header.layout);
+  } else {
+    throw new L3cError("BAD_TILE", `tile mode ${payload[0]}`);
+  }
+  if (crc32(pixels) !== tile.pixelCrc) throw new L3cError("PIXEL_CHECKSUM");
+  return pixels;
+}
+
+/** Decode a whole stream. Every tile's checksum is verified before pixels are returned. */
+export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<RawImage & { header: Header }> {
+  const header = parseHeader(bytes, opts.limits);
+  const model = await resolveModel(header, opts.models);
+  const channels = channelsOf(header.layout);
+  const img: RawImage = {
+    width: header.width,
+    height: header.height,
+    channels,
+    data: new Uint8Array(header.width * header.height * channels),
+  };
+  let done = 0;
+  for (const tile of header.tiles) {
+    const px = await decodeTile(bytes, header, tile, model);
+    placeTile(img, px, tile.x, tile.y, tile.width, tile.height);
+    opts.onProgress?.(++done, header.tileCount);
+  }
+  return { ...img, header };
+}
+
+/** Decode a single tile by index (tiles are independent). */
+export async function decodeTileAt(
+  bytes: Uint8Array,
+  index: number,
+  opts: DecodeOptions = {},
+): Promise<{ pixels: Uint8Array; tile: TileEntry; header: Header }> {
+  const header = parseHeader(bytes, opts.limits);
+  expectInteger("index", index, 0, header.tileCount - 1);
+  const model = await resolveModel(header, opts.models);
+  const tile = header.tiles[index];
+  return { pixels: await decodeTile(bytes, header, tile, model), tile, header };
+}

@@ -1,0 +1,230 @@
+/**
+ * @module logistic-mixture
+ * The discretized logistic mixture of L3C as an integer CDF with 16-bit precision.
+ * This function is normative: encoder and decoder must compute identical CDFs, so it
+ * uses integer arithmetic only (every intermediate is an integer below 2^53, exact in
+ * any language with 64-bit integers or IEEE doubles). No floating-point value may
+ * influence a CDF.
+ *
+ * ## Symbols
+ * A symbol is an integer v in [0, n), 2 <= n <= 4096: a sub-pixel (n = 256) or a
+ * quantized z level (n = L). Bin v covers [v - 1/2, v + 1/2] in "symbol units"; the
+ * lowest and highest bins also take the tails.
+ *
+ * ## Parameter formats (what the integer networks emit, per component k < K <= 32)
+ * | name        | type  | fixed point              | clamp                        |
+ * |-------------|-------|--------------------------|------------------------------|
+ * | logit  pi_k | int32 | Q7 nats  (value / 128)   | [-32768, 32768]              |
+ * | mean   mu_k | int32 | Q8 symbol units (/ 256)  | [-256 n, 512 n]              |
+ * | log-scale   | int32 | Q7 nats of symbol units  | [-512, 768] (s in [e^-4, e^6]) |
+ * | coefficient | int32 | Q12 (value / 4096)       | [-4096, 4096]                |
+ *
+ * Coefficients (RGB only; alpha: G<-R, beta: B<-R, gamma: B<-G) shift the means of the
+ * later channels by the already decoded values (x in 0..255), before clamping:
+ *   mu_G,k += floor(alpha_k (2 x_R - 255) / 32)
+ *   mu_B,k += floor((beta_k (2 x_R - 255) + gamma_k (2 x_G - 255)) / 32)
+ * (in real terms mu += coef * (x - 127.5), with mu in Q8).
+ *
+ * ## CDF (normative)
+ * 1. Clamp every parameter as in the table.
+ * 2. Weights: m = max_k pi_k; e_k = EXP_Q20[512 + min(m - pi_k, 2048)]; E = sum e_k;
+ *    w_k = floor(e_k 2^15 / E); then the first k with pi_k = m gets w_k += 2^15 - sum w_k.
+ *    So sum w_k = 2^15 exactly.
+ * 3. Inverse scales: g_k = EXP_Q20[512 + lambda_k] (= 2^20 exp(-s_k), Q20).
+ * 4. For a boundary v in [1, n): B = 256 v - 128 (Q8, the point v - 1/2). Per component:
+ *    d = B - mu_k; a = |d| g_k; q = floor(a / 2^13) (t = |d| / s in Q15);
+ *    i = floor(q / 256), f = q mod 256;
+ *    s = 2^20 if i >= 2048, else SIGMOID_Q20[i] + floor((SIGMOID_Q20[i+1] - SIGMOID_Q20[i]) f / 256);
+ *    sigma_k = s if d >= 0, else 2^20 - s.
+ * 5. F(v) = sum_k w_k sigma_k (at most 2^35);
+ *    C(v) = floor(F(v) (2^16 - n) / 2^35) + v for 0 < v < n; C(0) = 0; C(n) = 2^16.
+ * C is strictly increasing, so every symbol has frequency >= 1 (probability >= 2^-16),
+ * and a single C(v) costs O(K): the decoder finds a symbol by bisection without building
+ * the whole table.
+ * The tables SIGMOID_Q20 and EXP_Q20 are in mixture-tables.ts.
+ */
+
+import { L3cError } from "./errors.js";
+import { EXP_Q20, SIGMOID_Q20 } from "./mixture-tables.js";
+import type { RangeDecoder, RangeEncoder } from "./range-coder.js";
+
+export const LOGIT_FRAC_BITS = 7;
+export const MEAN_FRAC_BITS = 8;
+export const LOG_SCALE_FRAC_BITS = 7;
+export const COEF_FRAC_BITS = 12;
+export const LOGIT_MIN = -32768;
+export const LOGIT_MAX = 32768;
+export const LOG_SCALE_MIN = -512;
+export const LOG_SCALE_MAX = 768;
+export const COEF_MIN = -4096;
+export const COEF_MAX = 4096;
+export const MAX_COMPONENTS = 32;
+export const MAX_ALPHABET = 4096;
+
+const W_ONE = 1 << 15;
+const SIG_ONE = 1 << 20;
+const TWO35 = 2 ** 35;
+const TWO13 = 2 ** 13;
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** floor(a / b) for non-negative safe integers, exact (no rounding of a / b). */
+function floorDiv(a: number, b: number): number {
+  return (a - (a % b)) / b;
+}
+
+/** Mean shift in Q8 of a coefficient (Q12) times a known sub-pixel value (0..255). */
+export function coefShift(coefQ12: number, x: number): number {
+  return Math.floor((clamp(coefQ12, COEF_MIN, COEF_MAX) * (2 * x - 255)) / 32);
+}
+
+/**
+ * A mixture prepared for one symbol: weights, means and inverse scales in their
+ * integer forms. Reuse one instance (prepare() overwrites it) to avoid allocation.
+ */
+export class MixtureCdf {
+  readonly maxK: number;
+  private readonly w: Float64Array;
+  private readonly mu: Float64Array;
+  private readonly g: Float64Array;
+  private k = 0;
+  private n = 0;
+  private scale = 0;
+
+  constructor(maxK = MAX_COMPONENTS) {
+    this.maxK = maxK;
+    this.w = new Float64Array(maxK);
+    this.mu = new Float64Array(maxK);
+    this.g = new Float64Array(maxK);
+  }
+
+  /**
+   * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
+   * array (the networks emit planar tensors, so stride is usually H*W).
+   */
+  prepare(
+    n: number,
+    k: number,
+    logits: ArrayLike<number>,
+    means: ArrayLike<number>,
+    logScales: ArrayLike<number>,
+    offset = 0,
+    stride = 1,
+  ): this {
+    if (!(n >= 2 && n <= MAX_ALPHABET && Number.isInteger(n))) {
+      throw new L3cError("INVALID_ARGUMENT", `alphabet size ${n} outside [2, ${MAX_ALPHABET}]`);
+    }
+    if (!(k >= 1 && k <= this.maxK && Number.isInteger(k))) {
+      throw new L3cError("INVALID_ARGUMENT", `component count ${k} outside [1, ${this.maxK}]`);
+    }
+    this.k = k;
+    this.n = n;
+    this.scale = 65536 - n;
+    const muLo = -256 * n;
+    const muHi = 512 * n;
+    let m = LOGIT_MIN;
+    let kMax = 0;
+    for (let j = 0; j < k; j++) {
+      const l = clamp(logits[offset + j * stride], LOGIT_MIN, LOGIT_MAX);
+      if (l > m || j === 0) {
+        m = l;
+        kMax = j;
+      }
+      this.w[j] = l; // temporarily the clamped logit
+      this.mu[j] = clamp(means[offset + j * stride], muLo, muHi);
+      this.g[j] = EXP_Q20[512 + clamp(logScales[offset + j * stride], LOG_SCALE_MIN, LOG_SCALE_MAX)];
+    }
+    let e = 0;
+    for (let j = 0; j < k; j++) {
+      const u = m - this.w[j];
+      const ej = EXP_Q20[512 + (u < 2048 ? u : 2048)];
+      this.w[j] = ej;
+      e += ej;
+    }
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const wj = floorDiv(this.w[j] * W_ONE, e);
+      this.w[j] = wj;
+      sum += wj;
+    }
+    this.w[kMax] += W_ONE - sum;
+    return this;
+  }
+
+  /** Add a Q8 shift to component k's mean (RGB coefficients), then re-clamp. */
+  shiftMean(j: number, shiftQ8: number): void {
+    this.mu[j] = clamp(this.mu[j] + shiftQ8, -256 * this.n, 512 * this.n);
+  }
+
+  /** C(v), 0 <= v <= n. */
+  cdf(v: number): number {
+    if (v <= 0) return 0;
+    if (v >= this.n) return 65536;
+    const b = 256 * v - 128;
+    let f = 0;
+    for (let j = 0; j < this.k; j++) {
+      const d = b - this.mu[j];
+      const q = Math.floor(((d < 0 ? -d : d) * this.g[j]) / TWO13);
+      let s = SIG_ONE;
+      if (q < 524288) {
+        const i = q >>> 8;
+        s = SIGMOID_Q20[i] + (((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * (q & 255)) >> 8);
+      }
+      f += this.w[j] * (d >= 0 ? s : SIG_ONE - s);
+    }
+    return Math.floor((f * this.scale) / TWO35) + v;
+  }
+
+  /** Code symbol v (0 <= v < n). */
+  encode(enc: RangeEncoder, v: number): void {
+    if (!(v >= 0 && v < this.n && Number.isInteger(v))) {
+      throw new L3cError("INVALID_ARGUMENT", `symbol ${v} outside alphabet of ${this.n}`);
+    }
+    const lo = this.cdf(v);
+    enc.encode(lo, this.cdf(v + 1) - lo);
+  }
+
+  /** Decode one symbol by bisection over C. */
+  decode(dec: RangeDecoder): number {
+    const t = dec.target();
+    let lo = 0;
+    let hi = this.n;
+    let clo = 0;
+    let chi = 65536;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.cdf(mid);
+      if (c <= t) {
+        lo = mid;
+        clo = c;
+      } else {
+        hi = mid;
+        chi = c;
+      }
+    }
+    dec.consume(clo, chi - clo);
+    return lo;
+  }
+
+  /** The whole table C(0..n), for tests, vectors and table-driven coding. */
+  table(): Int32Array {
+    const t = new Int32Array(this.n + 1);
+    for (let v = 0; v <= this.n; v++) t[v] = this.cdf(v);
+    return t;
+  }
+}
+
+/** Check a CDF table: cdf[0] = 0, strictly increasing, cdf[n] = 65536, n >= 2. */
+export function validateCdf(cdf: ArrayLike<number>): void {
+  const n = cdf.length - 1;
+  if (n < 1) throw new L3cError("INVALID_CDF", "cdf needs at least 2 entries");
+  if (cdf[0] !== 0) throw new L3cError("INVALID_CDF", `cdf[0]=${cdf[0]}`);
+  for (let i = 1; i <= n; i++) {
+    if (!(cdf[i] > cdf[i - 1]) || !Number.isInteger(cdf[i])) {
+      throw new L3cError("INVALID_CDF", `not strictly increasing at ${i}`);
+    }
+  }
+  if (cdf[n] !== 65536) throw new L3cError("INVALID_CDF", `cdf[${n}]=${cdf[n]}`);
+}

@@ -1,0 +1,1 @@
+"""L3C training, evaluation and integer export (see training/README.md)."""

@@ -1,0 +1,266 @@
+"""The L3C model (Mentzer et al., CVPR 2019) with an optional pixel-context RGB head.
+
+Scales s = 1..S. E(s) maps z(s-1) -> z(s) (z(0) = x), halving the resolution and
+quantizing C channels to L levels in [-1, 1]. D(s) maps z(s) (plus the features f(s+1)
+of the scale above) to features f(s) at the resolution of z(s-1) and to the mixture
+parameters of p(z(s-1) | f(s)); z(S) is uniform. At the RGB scale the model is either
+
+* ``rgb_context="none"``: L3C as published: p(x | f(1)) from a dilated-conv head at full
+  resolution, one network pass per scale;
+* ``rgb_context="phase4"``: x is split into its four 2x2 polyphase components, coded in
+  the order (0,0), (1,1), (0,1), (1,0); the head of phase p sees f(1) and the pixels of
+  phases < p. Four light passes at half resolution replace the full-resolution head.
+
+Only the decoder side (D(s) and heads) must be bit-exact; see l3c/qat.py for the integer
+version. Activation quantization points are `ActQ` modules (identity until QAT is on).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import mixture
+from .quant import ActQ, QConv
+
+PHASES = ((0, 0), (1, 1), (0, 1), (1, 0))
+
+
+@dataclass
+class ModelConfig:
+    Cf: int = 64  # feature channels
+    B: int = 8  # residual blocks per E(s) and D(s)
+    C: int = 5  # bottleneck channels
+    L: int = 25  # quantization levels
+    K: int = 10  # logistics per mixture
+    S: int = 3  # scales
+    rgb_context: str = "none"  # "none" (L3C) or "phase4"
+    head_ch: int = 0  # phase-head width (0: Cf)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, cf: int, act_q: ActQ, res_q: ActQ):
+        super().__init__()
+        self.c1 = QConv(cf, cf, 3)
+        self.c2 = QConv(cf, cf, 3)
+        self.act_q = act_q
+        self.res_q = res_q
+
+    def forward(self, x):
+        return self.res_q(x + self.c2(self.act_q(F.relu(self.c1(x)))))
+
+
+class Quantizer(nn.Module):
+    """Soft-to-hard scalar quantizer: hard rounding forward, soft assignment backward."""
+
+    def __init__(self, levels: int, sigma: float = 2.0):
+        super().__init__()
+        self.register_buffer("centers", torch.linspace(-1.0, 1.0, levels), persistent=False)
+        self.sigma = sigma
+        self.levels = levels
+
+    def forward(self, z):
+        d = (z.unsqueeze(-1) - self.centers) ** 2
+        soft = (F.softmax(-self.sigma * d, dim=-1) * self.centers).sum(-1)
+        idx = d.argmin(-1)
+        hard = self.centers[idx]
+        return soft + (hard - soft).detach(), idx
+
+
+class Encoder(nn.Module):
+    def __init__(self, cin: int, cfg: ModelConfig):
+        super().__init__()
+        cf = cfg.Cf
+        self.down = nn.Conv2d(cin, cf, 5, stride=2, padding=2)
+        self.blocks = nn.Sequential(*[ResBlock(cf, ActQ(), ActQ()) for _ in range(cfg.B)])
+        self.after = nn.Conv2d(cf, cf, 3, padding=1)
+        self.to_z = nn.Conv2d(cf, cfg.C, 1)
+
+    def forward(self, x):
+        h = self.down(x)
+        h = h + self.after(self.blocks(h))
+        return h, torch.tanh(self.to_z(h))
+
+
+class MixtureHead(nn.Module):
+    """Dilated convs (rates 1, 2, 4) -> 1x1 conv -> mixture parameters."""
+
+    def __init__(self, cf: int, nout: int):
+        super().__init__()
+        self.dil = nn.ModuleList([QConv(cf, cf // 2, 3, dilation=d) for d in (1, 2, 4)])
+        self.act_q = ActQ()
+        self.out = QConv(3 * (cf // 2), nout, 1)
+
+    def forward(self, f):
+        h = torch.cat([self.act_q(F.relu(c(f))) for c in self.dil], dim=1)
+        return self.out(h)
+
+
+class PhaseHead(nn.Module):
+    """Head for one polyphase component: f(1) plus the pixels of earlier phases."""
+
+    def __init__(self, cf: int, npix: int, hc: int, nout: int):
+        super().__init__()
+        splits = (cf, npix) if npix else (cf,)
+        self.c1 = QConv(cf + npix, hc, 3, in_splits=splits)
+        self.q1 = ActQ()
+        self.c2 = QConv(hc, hc, 3)
+        self.q2 = ActQ()
+        self.out = QConv(hc, nout, 1)
+
+    def forward(self, f, pix):
+        h = f if pix is None else torch.cat([f, pix], dim=1)
+        h = self.q1(F.relu(self.c1(h)))
+        h = self.q2(F.relu(self.c2(h)))
+        return self.out(h)
+
+
+class Decoder(nn.Module):
+    """D(s): z(s) (+ f(s+1)) -> features at the resolution of z(s) (before upsampling)."""
+
+    def __init__(self, cfg: ModelConfig, top: bool):
+        super().__init__()
+        cf = cfg.Cf
+        self.res_q = ActQ(signed=True)
+        self.conv_in = QConv(cfg.C, cf, 3)
+        self.blocks = nn.ModuleList([ResBlock(cf, ActQ(), self.res_q) for _ in range(cfg.B)])
+        self.after = QConv(cf, cf, 3)
+        self.top = top
+
+    def forward(self, z, f_above):
+        h = self.conv_in(z)
+        if f_above is not None:
+            h = h + f_above
+        h0 = self.res_q(h)
+        h = h0
+        for b in self.blocks:
+            h = b(h)
+        return self.res_q(h0 + self.after(h))
+
+
+class Upsampler(nn.Module):
+    def __init__(self, cf: int, out_q: ActQ):
+        super().__init__()
+        self.conv = QConv(cf, 4 * cf, 3)
+        self.out_q = out_q
+
+    def forward(self, h):
+        return self.out_q(F.pixel_shuffle(self.conv(h), 2))
+
+
+def n_params_z(cfg: ModelConfig) -> int:
+    return cfg.C * cfg.K * 3  # logits, means, log-scales per channel
+
+
+def n_params_rgb(cfg: ModelConfig) -> int:
+    return 3 * cfg.K * 4  # logits, means, log-scales, coefficients per channel
+
+
+class L3C(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        if cfg.rgb_context not in ("none", "phase4"):
+            raise ValueError(f"rgb_context must be 'none' or 'phase4', got {cfg.rgb_context!r}")
+        self.cfg = cfg
+        cf = cfg.Cf
+        self.quantizer = Quantizer(cfg.L)
+        self.enc = nn.ModuleList([Encoder(3 if s == 0 else cf, cfg) for s in range(cfg.S)])
+        # dec[s] is D(s+1); dec[S-1] is the top decoder.
+        self.dec = nn.ModuleList([Decoder(cfg, top=(s == cfg.S - 1)) for s in range(cfg.S)])
+        # up[s] upsamples D(s+1)'s features; its output joins D(s)'s residual stream.
+        ups = []
+        for s in range(cfg.S):
+            if s == 0:
+                ups.append(Upsampler(cf, ActQ(signed=True)) if cfg.rgb_context == "none" else nn.Identity())
+            else:
+                ups.append(Upsampler(cf, self.dec[s - 1].res_q))
+        self.up = nn.ModuleList(ups)
+        self.z_heads = nn.ModuleList([MixtureHead(cf, n_params_z(cfg)) for _ in range(cfg.S - 1)])
+        if cfg.rgb_context == "none":
+            self.rgb_head = MixtureHead(cf, n_params_rgb(cfg))
+        else:
+            hc = cfg.head_ch or cf
+            self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
+            self.phase_heads = nn.ModuleList(
+                [PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for p in range(4)]
+            )
+
+    # -- parameter layout -------------------------------------------------------------
+    def split_z(self, p: torch.Tensor):
+        """(B, C*K*3, H, W) -> logits, means (level units), log-scales, each (B, C, K, H, W)."""
+        b, _, h, w = p.shape
+        c, k = self.cfg.C, self.cfg.K
+        p = p.float().view(b, 3, c, k, h, w)
+        half = (self.cfg.L - 1) / 2.0
+        return p[:, 0], p[:, 1] * half + half, p[:, 2]
+
+    @staticmethod
+    def split_rgb(p: torch.Tensor, k: int):
+        """(B, 3*K*4, H, W) -> logits, means (pixel units), log-scales, coefs (B, 3, K, H, W)."""
+        b, _, h, w = p.shape
+        p = p.float().view(b, 4, 3, k, h, w)
+        return p[:, 0], p[:, 1] * 127.5 + 127.5, p[:, 2], p[:, 3]
+
+    # -- forward ----------------------------------------------------------------------
+    def encode(self, x: torch.Tensor):
+        """x: (B, 3, H, W) float pixel values 0..255, H and W multiples of 2^S."""
+        h = (x - 127.5) / 127.5
+        zs, idxs = [], []
+        for s in range(self.cfg.S):
+            h, zc = self.enc[s](h)
+            zq, idx = self.quantizer(zc)
+            zs.append(zq)
+            idxs.append(idx)
+        return zs, idxs
+
+    def decode_features(self, zs):
+        """Run D(S)..D(1); returns [f(1), ..., f(S)] where f(s) feeds p(z(s-1))."""
+        feats = [None] * self.cfg.S
+        f_above = None
+        for s in reversed(range(self.cfg.S)):
+            h = self.dec[s](zs[s], f_above)
+            f = self.up[s](h)
+            feats[s] = f
+            f_above = f
+        return feats
+
+    def forward(self, x: torch.Tensor):
+        """Returns (bits_x, bits_z) summed per image, each of shape (B,)."""
+        cfg = self.cfg
+        zs, _ = self.encode(x)
+        feats = self.decode_features(zs)
+        bits_z = torch.zeros(x.shape[0], device=x.device)
+        # z(S) uniform
+        zS = zs[-1]
+        bits_z = bits_z + zS[0].numel() * math.log2(cfg.L)
+        for s in range(1, cfg.S):
+            logits, means, ls = self.split_z(self.z_heads[s - 1](feats[s]))
+            v = (zs[s - 1].float() + 1.0) * ((cfg.L - 1) / 2.0)
+            lp = mixture.log_prob(v, logits, means, ls, cfg.L)
+            bits_z = bits_z - lp.sum(dim=(1, 2, 3)) / mixture.LN2
+        bits_x = -self.rgb_log_prob(x, feats[0]).sum(dim=(1, 2, 3)) / mixture.LN2
+        return bits_x, bits_z
+
+    def rgb_log_prob(self, x, f1):
+        k = self.cfg.K
+        if self.cfg.rgb_context == "none":
+            logits, means, ls, coefs = self.split_rgb(self.rgb_head(f1), k)
+            means = mixture.rgb_means(means, coefs, x)
+            return mixture.log_prob(x, logits, means, ls, 256)
+        out = []
+        pix = []
+        for p, (dy, dx) in enumerate(PHASES):
+            xp = x[:, :, dy::2, dx::2]
+            ctx = torch.cat(pix, dim=1) if pix else None
+            logits, means, ls, coefs = self.split_rgb(self.phase_heads[p](f1, ctx), k)
+            means = mixture.rgb_means(means, coefs, xp)
+            out.append(mixture.log_prob(xp, logits, means, ls, 256))
+            pix.append(self.pix_q((xp - 128.0) / 128.0))
+        return torch.cat(out, dim=1)
