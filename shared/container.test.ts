@@ -31,9 +31,9 @@ describe("container", () => {
     const rgba = syntheticImage(8, 8, 4);
     rgba.data[7] = 254;
     await expect(encodeImage(rgba)).rejects.toThrow("unsupported image");
-    await expect(encodeImage({ width: 2, height: 2, channels: 2 as never, data: new Uint8Array(8) })).rejects.toThrow(
-      L3cError,
-    );
+    await expect(
+      encodeImage({ width: 2, height: 2, channels: 2 as never, data: new Uint8Array(8) }),
+    ).rejects.toThrow(L3cError);
     await expect(encodeImage({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) })).rejects.toThrow(
       "invalid argument",
     );

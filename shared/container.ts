@@ -22,7 +22,15 @@ import {
   toHex,
   writeStream,
 } from "./format.js";
-import { channelsOf, layoutOf, placeTile, type RawImage, rgbToLayout, tileBytes, tileToRgb } from "./image.js";
+import {
+  channelsOf,
+  layoutOf,
+  placeTile,
+  type RawImage,
+  rgbToLayout,
+  tileBytes,
+  tileToRgb,
+} from "./image.js";
 
 /** A model that codes packed-RGB tiles (the mode-1 payload, without the mode byte). */
 export interface TileModel {
@@ -47,10 +55,19 @@ export interface EncodeStats {
   codedTiles: number;
 }
 
-export async function encodeImage(img: RawImage, opts: EncodeOptions = {}): Promise<{ bytes: Uint8Array } & EncodeStats> {
+export async function encodeImage(
+  img: RawImage,
+  opts: EncodeOptions = {},
+): Promise<{ bytes: Uint8Array } & EncodeStats> {
   const layout = layoutOf(img);
-  const tileSize = expectInteger("tileSize", opts.tileSize ?? DEFAULT_TILE_SIZE, MIN_TILE_SIZE, MAX_TILE_SIZE);
-  if (tileSize % 8 !== 0) throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  const tileSize = expectInteger(
+    "tileSize",
+    opts.tileSize ?? DEFAULT_TILE_SIZE,
+    MIN_TILE_SIZE,
+    MAX_TILE_SIZE,
+  );
+  if (tileSize % 8 !== 0)
+    throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
   const { cols, rows } = tileGrid(img.width, img.height, tileSize);
   const tiles: Array<{ payload: Uint8Array; pixelCrc: number }> = [];
   let stored = 0;
@@ -99,7 +116,8 @@ async function resolveModel(header: Header, models?: ModelResolver): Promise<Til
   if (header.modelId.every((b) => b === 0)) return undefined;
   const m = models ? await models(header.modelHash) : undefined;
   if (!m) throw new L3cError("UNKNOWN_MODEL", `model ${header.modelHash}`);
-  if (toHex(m.id) !== header.modelHash) throw new L3cError("UNKNOWN_MODEL", "resolver returned another model");
+  if (toHex(m.id) !== header.modelHash)
+    throw new L3cError("UNKNOWN_MODEL", "resolver returned another model");
   return m;
 }
 
@@ -115,9 +133,12 @@ export async function decodeTile(
   const n = tile.width * tile.height;
   let pixels: Uint8Array;
   if (payload[0] === TileMode.STORED) {
-    if (payload.length !== 1 + n * bpp) throw new L3cError("BAD_TILE", `stored tile of ${payload.length} bytes`);
+    if (payload.length !== 1 + n * bpp)
+      throw new L3cError("BAD_TILE", `stored tile of ${payload.length} bytes`);
     pixels = payload.slice(1);
-    if (header.layout === 3) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 255) throw new L3cError("BAD_TILE", "alpha");
+    if (header.layout === 3)
+      for (let i = 3; i < pixels.length; i += 4)
+        if (pixels[i] !== 255) throw new L3cError("BAD_TILE", "alpha");
   } else if (payload[0] === TileMode.CODED) {
     if (!model) throw new L3cError("BAD_TILE", "coded tile in a stream without a model");
     const rgb = await model.decodeTile(payload.subarray(1), tile.width, tile.height);
@@ -131,7 +152,10 @@ export async function decodeTile(
 }
 
 /** Decode a whole stream. Every tile's checksum is verified before pixels are returned. */
-export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<RawImage & { header: Header }> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  opts: DecodeOptions = {},
+): Promise<RawImage & { header: Header }> {
   const header = parseHeader(bytes, opts.limits);
   const model = await resolveModel(header, opts.models);
   const channels = channelsOf(header.layout);

@@ -30,7 +30,10 @@ export function crc32(data: Uint8Array, crc = 0): number {
   for (; i + 4 <= n; i += 4) {
     c ^= data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
     c =
-      TABLE[768 + (c & 0xff)] ^ TABLE[512 + ((c >>> 8) & 0xff)] ^ TABLE[256 + ((c >>> 16) & 0xff)] ^ TABLE[c >>> 24];
+      TABLE[768 + (c & 0xff)] ^
+      TABLE[512 + ((c >>> 8) & 0xff)] ^
+      TABLE[256 + ((c >>> 16) & 0xff)] ^
+      TABLE[c >>> 24];
   }
   for (; i < n; i++) c = TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;

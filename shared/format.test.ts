@@ -24,7 +24,14 @@ describe("format header", () => {
     const h = parseHeader(bytes);
     expect(h).toMatchObject({ width: 130, height: 70, tileSize: 64, tileCount: 6, layout: 1, version: 1 });
     expect(h.headerSize).toBe(FIXED_HEADER_BYTES + 6 * 8 + 4);
-    expect(h.tiles[5]).toMatchObject({ x: 128, y: 64, width: 2, height: 6, length: 10, pixelCrc: 0x01020309 });
+    expect(h.tiles[5]).toMatchObject({
+      x: 128,
+      y: 64,
+      width: 2,
+      height: 6,
+      length: 10,
+      pixelCrc: 0x01020309,
+    });
     expect(h.tiles[1].offset).toBe(h.headerSize + 10);
     expect(Array.from(bytes.subarray(0, 8))).toEqual([0x89, 0x4c, 0x33, 0x43, 1, 0, 1, 0]);
     // little-endian width
@@ -49,7 +56,8 @@ describe("format header", () => {
 
   it("rejects truncated streams and trailing bytes", () => {
     const b = stream(130, 70);
-    for (const n of [0, 3, 10, 55, 80, b.length - 1]) expect(() => parseHeader(b.subarray(0, n))).toThrow(L3cError);
+    for (const n of [0, 3, 10, 55, 80, b.length - 1])
+      expect(() => parseHeader(b.subarray(0, n))).toThrow(L3cError);
     expect(() => parseHeader(b.subarray(0, b.length - 1))).toThrow("stream is truncated");
     const longer = new Uint8Array(b.length + 1);
     longer.set(b);
@@ -81,7 +89,9 @@ describe("format header", () => {
   it("validates writer arguments sharp-style", () => {
     const base = { layout: Layout.RGB8, width: 10, height: 10, tileSize: 64, modelId: NO_MODEL, tiles: [] };
     expect(() => writeStream({ ...base, width: 0 } as never)).toThrow(
-      expect.objectContaining({ detail: "Expected integer between 1 and 65535 for width but received 0 of type number" }),
+      expect.objectContaining({
+        detail: "Expected integer between 1 and 65535 for width but received 0 of type number",
+      }),
     );
     expect(() => writeStream({ ...base, tileSize: 65 })).toThrow(L3cError);
     expect(() => writeStream({ ...base, modelId: new Uint8Array(3) })).toThrow(L3cError);

@@ -168,11 +168,15 @@ function resolveLimits(limits?: Partial<Limits>): Limits {
 export function parseHeader(bytes: Uint8Array, limits?: Partial<Limits>, prefixOnly = false): Header {
   const lim = resolveLimits(limits);
   if (!prefixOnly && bytes.length > lim.maxStreamBytes) {
-    throw new L3cError("LIMIT_EXCEEDED", `stream of ${bytes.length} bytes > maxStreamBytes ${lim.maxStreamBytes}`);
+    throw new L3cError(
+      "LIMIT_EXCEEDED",
+      `stream of ${bytes.length} bytes > maxStreamBytes ${lim.maxStreamBytes}`,
+    );
   }
   if (bytes.length < 4) throw new L3cError("TRUNCATED", `${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw new L3cError("BAD_MAGIC");
-  if (bytes.length < FIXED_HEADER_BYTES) throw new L3cError("TRUNCATED", `${bytes.length} bytes, header needs 56`);
+  if (bytes.length < FIXED_HEADER_BYTES)
+    throw new L3cError("TRUNCATED", `${bytes.length} bytes, header needs 56`);
   const version = bytes[4];
   if (version !== FORMAT_VERSION) throw new L3cError("UNSUPPORTED_VERSION", `version ${version}`);
   if (bytes[5] !== 0 || bytes[7] !== 0) throw new L3cError("BAD_HEADER", "reserved bits set");
@@ -195,9 +199,11 @@ export function parseHeader(bytes: Uint8Array, limits?: Partial<Limits>, prefixO
   if (tileCount !== cols * rows) {
     throw new L3cError("BAD_HEADER", `tile count ${tileCount}, expected ${cols * rows}`);
   }
-  if (tileCount > lim.maxTiles) throw new L3cError("LIMIT_EXCEEDED", `${tileCount} tiles > maxTiles ${lim.maxTiles}`);
+  if (tileCount > lim.maxTiles)
+    throw new L3cError("LIMIT_EXCEEDED", `${tileCount} tiles > maxTiles ${lim.maxTiles}`);
   const headerSize = FIXED_HEADER_BYTES + INDEX_ENTRY_BYTES * tileCount + 4;
-  if (bytes.length < headerSize) throw new L3cError("TRUNCATED", `${bytes.length} bytes, header needs ${headerSize}`);
+  if (bytes.length < headerSize)
+    throw new L3cError("TRUNCATED", `${bytes.length} bytes, header needs ${headerSize}`);
   const crc = crc32(bytes.subarray(0, headerSize - 4));
   if (crc !== u32(bytes, headerSize - 4)) throw new L3cError("HEADER_CHECKSUM");
   const modelId = bytes.slice(24, 56);
@@ -215,7 +221,8 @@ export function parseHeader(bytes: Uint8Array, limits?: Partial<Limits>, prefixO
     offset += length;
   }
   if (!prefixOnly) {
-    if (offset > bytes.length) throw new L3cError("TRUNCATED", `tiles need ${offset} bytes, stream has ${bytes.length}`);
+    if (offset > bytes.length)
+      throw new L3cError("TRUNCATED", `tiles need ${offset} bytes, stream has ${bytes.length}`);
     if (offset < bytes.length) throw new L3cError("TRAILING_DATA", `${bytes.length - offset} bytes`);
   }
   return {
@@ -251,7 +258,8 @@ export function writeStream(spec: StreamSpec): Uint8Array {
   expectInteger("width", width, 1, MAX_SIDE);
   expectInteger("height", height, 1, MAX_SIDE);
   expectInteger("tileSize", tileSize, MIN_TILE_SIZE, MAX_TILE_SIZE);
-  if (tileSize % 8 !== 0) throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  if (tileSize % 8 !== 0)
+    throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
   if (!(modelId instanceof Uint8Array) || modelId.length !== 32) {
     throw new L3cError("INVALID_ARGUMENT", "modelId must be 32 bytes");
   }

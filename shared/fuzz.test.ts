@@ -73,18 +73,22 @@ describe("fuzz: parser and decoder", () => {
   it(`${RUNS} mutated, truncated and oversized streams fail only with typed errors`, async () => {
     let rejected = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: 2 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (s, muts) => {
-        const bytes = apply(seeds[s], muts);
-        try {
-          const out = await decodeImage(bytes, { models, limits });
-          // Accepted streams must still be fully consistent (checksums passed).
-          expect(out.data.length).toBe(out.width * out.height * out.channels);
-        } catch (e) {
-          rejected++;
-          if (!(e instanceof L3cError)) throw e;
-          expect(e.message).toBe(ERROR_MESSAGES[e.code]);
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: 2 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        async (s, muts) => {
+          const bytes = apply(seeds[s], muts);
+          try {
+            const out = await decodeImage(bytes, { models, limits });
+            // Accepted streams must still be fully consistent (checksums passed).
+            expect(out.data.length).toBe(out.width * out.height * out.channels);
+          } catch (e) {
+            rejected++;
+            if (!(e instanceof L3cError)) throw e;
+            expect(e.message).toBe(ERROR_MESSAGES[e.code]);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     expect(rejected).toBeGreaterThan(RUNS * 0.9);

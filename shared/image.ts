@@ -101,7 +101,8 @@ export function rgbToLayout(rgb: Uint8Array, layout: LayoutId): Uint8Array {
 /** Write layout pixels of a tile into the full image buffer. */
 export function placeTile(dst: RawImage, tile: Uint8Array, x: number, y: number, w: number, h: number): void {
   const c = dst.channels;
-  for (let r = 0; r < h; r++) dst.data.set(tile.subarray(r * w * c, (r + 1) * w * c), ((y + r) * dst.width + x) * c);
+  for (let r = 0; r < h; r++)
+    dst.data.set(tile.subarray(r * w * c, (r + 1) * w * c), ((y + r) * dst.width + x) * c);
 }
 
 export function channelsOf(layout: LayoutId): 1 | 3 | 4 {

@@ -1,12 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  coefShift,
-  LOG_SCALE_MAX,
-  LOG_SCALE_MIN,
-  MixtureCdf,
-  validateCdf,
-} from "./logistic-mixture.js";
+import { coefShift, LOG_SCALE_MAX, LOG_SCALE_MIN, MixtureCdf, validateCdf } from "./logistic-mixture.js";
 import { EXP_Q20, SIGMOID_Q20 } from "./mixture-tables.js";
 import { RangeDecoder, RangeEncoder } from "./range-coder.js";
 import { mulberry32 } from "./test-utils.js";
@@ -26,7 +20,9 @@ function randomParams(rnd: () => number, k: number, n: number): Params {
   for (let j = 0; j < k; j++) {
     logits[j] = Math.round((rnd() * 6 - 3) * 128);
     means[j] = Math.round((rnd() * (n + 8) - 4) * 256);
-    logScales[j] = Math.round(LOG_SCALE_MIN + rnd() * (Math.min(LOG_SCALE_MAX, 128 * Math.log(n)) - LOG_SCALE_MIN));
+    logScales[j] = Math.round(
+      LOG_SCALE_MIN + rnd() * (Math.min(LOG_SCALE_MAX, 128 * Math.log(n)) - LOG_SCALE_MIN),
+    );
   }
   return { logits, means, logScales };
 }
@@ -129,7 +125,13 @@ describe("integer logistic mixture CDF", () => {
     const ls = new Int32Array(k * hw).map((_, i) => i * 10 - 50);
     const a = new MixtureCdf().prepare(256, k, logits, means, ls, 2, hw).table();
     const b = new MixtureCdf()
-      .prepare(256, k, [logits[2], logits[6], logits[10]], [means[2], means[6], means[10]], [ls[2], ls[6], ls[10]])
+      .prepare(
+        256,
+        k,
+        [logits[2], logits[6], logits[10]],
+        [means[2], means[6], means[10]],
+        [ls[2], ls[6], ls[10]],
+      )
       .table();
     expect(a).toEqual(b);
   });

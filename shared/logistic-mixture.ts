@@ -67,7 +67,7 @@ const TWO35 = 2 ** 35;
 const TWO13 = 2 ** 13;
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }
 
 /** floor(a / b) for non-negative safe integers, exact (no rounding of a / b). */
@@ -139,7 +139,7 @@ export class MixtureCdf {
     let e = 0;
     for (let j = 0; j < k; j++) {
       const u = m - this.w[j];
-      const ej = EXP_Q20[512 + (u < 2048 ? u : 2048)];
+      const ej = EXP_Q20[512 + Math.min(u, 2048)];
       this.w[j] = ej;
       e += ej;
     }

@@ -38,7 +38,13 @@ describe("range coder", () => {
     for (let i = 0; i < 20000; i++) {
       const kind = rnd();
       const iv: [number, number] =
-        kind < 0.3 ? [PROB_ONE - 1, 1] : kind < 0.6 ? [0, PROB_ONE - 1] : kind < 0.8 ? [0, 1] : [1, PROB_ONE - 1];
+        kind < 0.3
+          ? [PROB_ONE - 1, 1]
+          : kind < 0.6
+            ? [0, PROB_ONE - 1]
+            : kind < 0.8
+              ? [0, 1]
+              : [1, PROB_ONE - 1];
       seq.push(iv);
       enc.encode(iv[0], iv[1]);
     }

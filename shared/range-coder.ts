@@ -43,7 +43,10 @@ export class RangeEncoder {
   /** Code one symbol; see the module doc for the preconditions (checked). */
   encode(start: number, size: number): void {
     if (!(start >= 0 && size >= 1 && start + size <= PROB_ONE) || !Number.isInteger(start + size)) {
-      throw new L3cError("INVALID_ARGUMENT", `symbol interval start=${start} size=${size} outside [0, 65536]`);
+      throw new L3cError(
+        "INVALID_ARGUMENT",
+        `symbol interval start=${start} size=${size} outside [0, 65536]`,
+      );
     }
     const r = Math.floor(this.range / PROB_ONE);
     this.low += r * start;

@@ -38,7 +38,7 @@ function tableCase(n: number, skew: number) {
     }
     syms[i] = lo;
   }
-  let bytes = new Uint8Array(0);
+  let bytes: Uint8Array = new Uint8Array(0);
   const encode = () => {
     const enc = new RangeEncoder(N);
     for (let i = 0; i < N; i++) enc.encodeSymbol(cdfs[which[i]], syms[i]);
@@ -74,8 +74,10 @@ function mixtureCase(k: number) {
   const means = new Int32Array(P * k).map(() => Math.round((40 + rnd() * 170) * 256));
   const ls = new Int32Array(P * k).map(() => Math.round((rnd() * 3 - 0.5) * 128));
   const mix = new MixtureCdf(k);
-  const syms = new Int32Array(M).map((_, i) => Math.min(255, Math.max(0, (means[(i % P) * k] >> 8) + ((i * 7) % 9) - 4)));
-  let bytes = new Uint8Array(0);
+  const syms = new Int32Array(M).map((_, i) =>
+    Math.min(255, Math.max(0, (means[(i % P) * k] >> 8) + ((i * 7) % 9) - 4)),
+  );
+  let bytes: Uint8Array = new Uint8Array(0);
   const encode = () => {
     const enc = new RangeEncoder(M);
     for (let i = 0; i < M; i++) mix.prepare(256, k, logits, means, ls, (i % P) * k, 1).encode(enc, syms[i]);

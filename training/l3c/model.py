@@ -82,6 +82,10 @@ class Encoder(nn.Module):
         self.blocks = nn.Sequential(*[ResBlock(cf, ActQ(), ActQ()) for _ in range(cfg.B)])
         self.after = nn.Conv2d(cf, cf, 3, padding=1)
         self.to_z = nn.Conv2d(cf, cfg.C, 1)
+        # Start with a constant z (all symbols at the middle level, ~0 bits): the decoder
+        # first learns to predict from context and the encoder grows z where it pays.
+        nn.init.zeros_(self.to_z.weight)
+        nn.init.zeros_(self.to_z.bias)
 
     def forward(self, x):
         h = self.down(x)
@@ -163,6 +167,15 @@ def n_params_rgb(cfg: ModelConfig) -> int:
     return 3 * cfg.K * 4  # logits, means, log-scales, coefficients per channel
 
 
+def init_mixture_out(conv: nn.Conv2d, n_kinds: int, ls_kind: int, ls_init: float) -> None:
+    """Small output weights; log-scale biases at `ls_init` (broad start, stable early loss)."""
+    with torch.no_grad():
+        conv.weight.mul_(0.1)
+        conv.bias.zero_()
+        per = conv.out_channels // n_kinds
+        conv.bias[ls_kind * per : (ls_kind + 1) * per] = ls_init
+
+
 class L3C(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -183,14 +196,21 @@ class L3C(nn.Module):
                 ups.append(Upsampler(cf, self.dec[s - 1].res_q))
         self.up = nn.ModuleList(ups)
         self.z_heads = nn.ModuleList([MixtureHead(cf, n_params_z(cfg)) for _ in range(cfg.S - 1)])
+        for h in self.z_heads:
+            init_mixture_out(h.out, 3, 2, 0.0)
         if cfg.rgb_context == "none":
             self.rgb_head = MixtureHead(cf, n_params_rgb(cfg))
+            init_mixture_out(self.rgb_head.out, 4, 2, 2.0)
         else:
             hc = cfg.head_ch or cf
             self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
             self.phase_heads = nn.ModuleList(
                 [PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for p in range(4)]
             )
+            for p, h in enumerate(self.phase_heads):
+                init_mixture_out(h.out, 4, 2, 2.0)
+                if p:
+                    h.c1.in_quants = [self.dec[0].res_q, self.pix_q]
 
     # -- parameter layout -------------------------------------------------------------
     def split_z(self, p: torch.Tensor):

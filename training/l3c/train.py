@@ -165,7 +165,7 @@ def main(argv=None) -> int:
             opt.step()
         step += 1
         steps_timed += 1
-        bpsp = float(loss)
+        bpsp = float(loss.detach())
         ema = bpsp if ema is None else 0.98 * ema + 0.02 * bpsp
         rate = steps_timed / max(1e-9, time.time() - t_timed)
         bar.set_postfix(bpsp=f"{ema:.3f}", lr=f"{lr:.1e}", crop=crop, it_s=f"{rate:.2f}")

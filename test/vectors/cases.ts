@@ -1,0 +1,166 @@
+/**
+ * The conformance corpus: how each case in test/vectors/<case>/ is made. Golden files
+ * are written by `npm run vectors -- --regenerate` only; tests check that the committed
+ * files still decode as case.json says and that regenerating would not change them.
+ */
+import { encodeImage } from "../../shared/container.js";
+import { crc32 } from "../../shared/crc32.js";
+import { Layout, NO_MODEL, writeStream } from "../../shared/format.js";
+import { coefShift, MixtureCdf } from "../../shared/logistic-mixture.js";
+import { RangeEncoder } from "../../shared/range-coder.js";
+import { mulberry32, randomCdf } from "../../shared/test-utils.js";
+import { syntheticImage } from "../helpers/left-model.js";
+
+export interface CaseFiles {
+  /** case.json contents (without the files' hashes, which the writer adds). */
+  meta: Record<string, unknown>;
+  files: Record<string, Uint8Array>;
+}
+
+async function storedCase(
+  description: string,
+  w: number,
+  h: number,
+  channels: 1 | 3 | 4,
+  tileSize: number,
+): Promise<CaseFiles> {
+  const img = syntheticImage(w, h, channels, w * 7 + h);
+  const { bytes } = await encodeImage(img, { tileSize });
+  return {
+    meta: {
+      kind: "decode",
+      description,
+      input: "stream.l3c",
+      expect: { width: w, height: h, channels, reference: "reference.raw" },
+    },
+    files: { "stream.l3c": bytes, "reference.raw": img.data },
+  };
+}
+
+async function errorCase(
+  description: string,
+  code: string,
+  mutate: (b: Uint8Array) => Uint8Array,
+): Promise<CaseFiles> {
+  const img = syntheticImage(70, 40, 3, 5);
+  const { bytes } = await encodeImage(img, { tileSize: 64 });
+  return {
+    meta: { kind: "decode", description, input: "stream.l3c", expect: { error: code } },
+    files: { "stream.l3c": mutate(bytes.slice()) },
+  };
+}
+
+function rangeCoderCase(): CaseFiles {
+  const rnd = mulberry32(2024);
+  const cdfs = [randomCdf(rnd, 2), randomCdf(rnd, 25, 3), randomCdf(rnd, 256, 3)];
+  const symbols: Array<[number, number]> = [];
+  const enc = new RangeEncoder();
+  for (let i = 0; i < 3000; i++) {
+    const c = i % 3;
+    const s = Math.floor(rnd() ** 2 * (cdfs[c].length - 1));
+    symbols.push([c, s]);
+    enc.encodeSymbol(cdfs[c], s);
+  }
+  return {
+    meta: {
+      kind: "range-coder",
+      description: "3000 symbols under three fixed 16-bit CDFs (n = 2, 25, 256); [cdf index, symbol] pairs",
+      input: "stream.bin",
+      cdfs: cdfs.map((c) => Array.from(c)),
+      symbols,
+    },
+    files: { "stream.bin": enc.finish().slice() },
+  };
+}
+
+function mixtureCase(): CaseFiles {
+  const rnd = mulberry32(7);
+  const mix = new MixtureCdf();
+  const cases = [];
+  for (let i = 0; i < 24; i++) {
+    const n = [2, 25, 256][i % 3];
+    const k = [1, 3, 10][Math.floor(i / 3) % 3];
+    const logits = Array.from({ length: k }, () => Math.round((rnd() * 8 - 4) * 128));
+    const means = Array.from({ length: k }, () => Math.round((rnd() * (n + 20) - 10) * 256));
+    const logScales = Array.from({ length: k }, () => Math.round((rnd() * 10 - 4.5) * 128));
+    if (i === 21) logScales.fill(-99999); // clamping
+    if (i === 22) means.fill(1 << 30);
+    // Optional coefficient shift of component means by a known value (RGB path).
+    const shift =
+      i % 4 === 0 ? { coef: Math.round((rnd() * 2 - 1) * 4096), x: Math.floor(rnd() * 256) } : null;
+    mix.prepare(n, k, logits, means, logScales);
+    if (shift) for (let j = 0; j < k; j++) mix.shiftMean(j, coefShift(shift.coef, shift.x));
+    cases.push({ n, k, logits, means, logScales, shift, cdf: Array.from(mix.table()) });
+  }
+  return {
+    meta: {
+      kind: "mixture-cdf",
+      description:
+        "integer logistic-mixture CDFs (shared/logistic-mixture.ts) for given integer parameters; " +
+        "shift: every mean += coefShift(coef, x) after clamping",
+      cases,
+    },
+    files: {},
+  };
+}
+
+const set = (at: number, v: number) => (b: Uint8Array) => {
+  b[at] = v;
+  return b;
+};
+const flip = (at: number, mask: number) => (b: Uint8Array) => {
+  b[at] ^= mask;
+  return b;
+};
+
+export async function buildCases(): Promise<Record<string, CaseFiles>> {
+  return {
+    "stored-rgb-1x1": await storedCase("smallest image: one RGB pixel, one stored tile", 1, 1, 3, 64),
+    "stored-rgb-tiles": await storedCase(
+      "RGB 150x70, tile 64: 3x2 stored tiles with partial edges",
+      150,
+      70,
+      3,
+      64,
+    ),
+    "stored-gray": await storedCase("GRAY8 layout, stored", 33, 17, 1, 64),
+    "stored-rgba-opaque": await storedCase("RGBA8_OPAQUE layout, stored, alpha all 255", 20, 9, 4, 64),
+    "error-bad-magic": await errorCase("first byte changed", "BAD_MAGIC", set(0, 0x88)),
+    "error-version": await errorCase("version 2", "UNSUPPORTED_VERSION", set(4, 2)),
+    "error-header-crc": await errorCase("one bit of the width flipped", "HEADER_CHECKSUM", flip(8, 1)),
+    "error-truncated": await errorCase("last byte missing", "TRUNCATED", (b) => b.subarray(0, b.length - 1)),
+    "error-trailing": await errorCase("one extra byte", "TRAILING_DATA", (b) => {
+      const o = new Uint8Array(b.length + 1);
+      o.set(b);
+      return o;
+    }),
+    "error-pixel-crc": await errorCase("one stored pixel byte changed", "PIXEL_CHECKSUM", (b) => {
+      b[b.length - 1] ^= 0x40;
+      return b;
+    }),
+    "error-tile-mode": await errorCase("tile mode 7", "BAD_TILE", (b) => {
+      b[56 + 2 * 8 + 4] = 7;
+      return b;
+    }),
+    "range-coder": rangeCoderCase(),
+    "mixture-cdf": mixtureCase(),
+    "error-coded-no-model": {
+      meta: {
+        kind: "decode",
+        description: "a mode-1 (coded) tile in a stream whose model id is all zeros",
+        input: "stream.l3c",
+        expect: { error: "BAD_TILE" },
+      },
+      files: {
+        "stream.l3c": writeStream({
+          layout: Layout.RGB8,
+          width: 8,
+          height: 8,
+          tileSize: 64,
+          modelId: NO_MODEL,
+          tiles: [{ payload: new Uint8Array([1, 0, 0, 0, 0, 0]), pixelCrc: crc32(new Uint8Array(192)) }],
+        }),
+      },
+    },
+  };
+}

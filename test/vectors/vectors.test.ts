@@ -1,0 +1,26 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildCases } from "./cases.js";
+import { runAll, VECTORS_DIR } from "./runner.js";
+
+describe("conformance vectors", () => {
+  it("every committed case passes with the TypeScript implementation", async () => {
+    const results = await runAll();
+    expect(results.length).toBeGreaterThanOrEqual(14);
+    for (const r of results) expect(r, `${r.name}: ${r.message}`).toMatchObject({ ok: true });
+  });
+
+  it("regenerating the cases would not change the committed golden files", async () => {
+    const cases = await buildCases();
+    for (const [name, c] of Object.entries(cases)) {
+      const meta = JSON.parse(readFileSync(join(VECTORS_DIR, name, "case.json"), "utf8"));
+      for (const [f, b] of Object.entries(c.files)) {
+        expect(createHash("sha256").update(b).digest("hex"), `${name}/${f}`).toBe(meta.sha256[f]);
+      }
+      const { sha256: _, ...rest } = meta;
+      expect(rest, name).toEqual(JSON.parse(JSON.stringify(c.meta)));
+    }
+  });
+});

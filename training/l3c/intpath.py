@@ -1,0 +1,164 @@
+"""The integer path: run exported ONNX graphs and measure exact code lengths.
+
+This mirrors what the TypeScript codec does per tile: pad the tile to a multiple of 8
+by edge replication, run the encoder for z(1..3), then the integer decoders and heads;
+z(3) is uniform, z(2), z(1) and the four pixel phases use the integer mixture CDF
+(l3c/intcdf.py, identical to shared/logistic-mixture.ts). Only real pixels are coded.
+
+    python -m l3c.intpath --model ../models/<name> --set val --set kodak
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from . import intcdf
+from .data import DataError, load_split
+from .evaluate import SHARED, load_folder
+from .model import PHASES
+
+
+class IntModel:
+    def __init__(self, model_dir: Path, threads: int = 0, opt_level: str = "all"):
+        self.dir = model_dir
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        self.cfg = self.manifest["config"]
+        so = ort.SessionOptions()
+        if threads:
+            so.intra_op_num_threads = threads
+        so.graph_optimization_level = {
+            "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+            "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+            "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        }[opt_level]
+        self.sess = {
+            role: ort.InferenceSession(str(model_dir / f["file"]), so, providers=["CPUExecutionProvider"])
+            for role, f in self.manifest["files"].items()
+        }
+
+    def run(self, role: str, **feeds):
+        return self.sess[role].run(None, feeds)
+
+    def forward(self, x: np.ndarray):
+        """x: (H, W, 3) uint8 with H, W multiples of 8. Returns all symbols and parameters."""
+        xt = x.transpose(2, 0, 1)[None].astype(np.float32)
+        z1, z2, z3 = self.run("encoder", x=xt)
+        f3, z2p = self.run("dec3", z3=z3)
+        f2, z1p = self.run("dec2", z2=z2, f3=f3)
+        (f1,) = self.run("dec1", z1=z1, f2=f2)
+        xp = x.transpose(2, 0, 1)  # (3, H, W)
+        heads = []
+        pix = []
+        for p, (dy, dx) in enumerate(PHASES):
+            feeds = {"f1": f1}
+            if p:
+                feeds["pix"] = np.concatenate(pix, 0)[None]
+            (prm,) = self.run(f"head{p}", **feeds)
+            heads.append(prm)
+            pix.append(np.ascontiguousarray(xp[:, dy::2, dx::2]))
+        return {"z": (z1, z2, z3), "zp": (z1p, z2p), "heads": heads, "f1": f1}
+
+
+def z_bits(sym: np.ndarray, prm: np.ndarray, C: int, K: int, L: int) -> float:
+    _, _, h, w = prm.shape
+    p = prm[0].reshape(3, C, K, h, w).transpose(0, 1, 3, 4, 2)  # (3, C, h, w, K)
+    wts, mu, g = intcdf.prepare(L, p[0], p[1], p[2])
+    return float(intcdf.code_length_bits(sym[0].astype(np.int64), L, wts, mu, g).sum())
+
+
+def rgb_bits(xp: np.ndarray, prm: np.ndarray, K: int, valid: np.ndarray) -> float:
+    """xp: (3, h, w) pixel values of one phase; prm: (1, 12K, h, w); valid: (h, w) bool."""
+    _, _, h, w = prm.shape
+    p = prm[0].reshape(4, 3, K, h, w).transpose(0, 1, 3, 4, 2).astype(np.int64)  # (4, 3, h, w, K)
+    total = 0.0
+    for c in range(3):
+        wts, mu, g = intcdf.prepare(256, p[0, c], p[1, c], p[2, c])
+        if c == 1:
+            mu = intcdf.shift_means(mu, intcdf.coef_shift(p[3, 0], xp[0][..., None]), 256)
+        elif c == 2:
+            sh = intcdf.coef_shift(p[3, 1], xp[0][..., None]) + intcdf.coef_shift(p[3, 2], xp[1][..., None])
+            # The spec shifts by the sum of both terms (each floored separately).
+            mu = intcdf.shift_means(mu, sh, 256)
+        bits = intcdf.code_length_bits(xp[c].astype(np.int64), 256, wts, mu, g)
+        total += float(bits[valid].sum())
+    return total
+
+
+def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
+    """(x bits, z bits) of one tile as the codec codes it."""
+    cfg = model.cfg
+    C, K, L = cfg["C"], cfg["K"], cfg["L"]
+    h, w = tile.shape[:2]
+    ph, pw = (-h) % 8, (-w) % 8
+    xpad = np.pad(tile, ((0, ph), (0, pw), (0, 0)), mode="edge")
+    out = model.forward(xpad)
+    z1, z2, z3 = out["z"]
+    bz = z3.size * math.log2(L)
+    bz += z_bits(z2, out["zp"][1], C, K, L)
+    bz += z_bits(z1, out["zp"][0], C, K, L)
+    bx = 0.0
+    xp = xpad.transpose(2, 0, 1)
+    for p, (dy, dx) in enumerate(PHASES):
+        ys = np.arange(dy, xpad.shape[0], 2)
+        xs = np.arange(dx, xpad.shape[1], 2)
+        valid = (ys[:, None] < h) & (xs[None, :] < w)
+        bx += rgb_bits(xp[:, dy::2, dx::2], out["heads"][p], K, valid)
+    return bx, bz
+
+
+def image_bits(model: IntModel, img: np.ndarray, tile: int = 512) -> tuple[float, float]:
+    bx = bz = 0.0
+    for y in range(0, img.shape[0], tile):
+        for x in range(0, img.shape[1], tile):
+            a, b = tile_bits(model, img[y : y + tile, x : x + tile])
+            bx += a
+            bz += b
+    return bx, bz
+
+
+def evaluate(model: IntModel, data, tile: int = 512, crop: int = 0) -> dict:
+    from .evaluate import center_crop
+
+    tx = tz = 0.0
+    n = 0
+    for img in data.images:
+        img = center_crop(img, crop)
+        a, b = image_bits(model, img, tile)
+        tx += a
+        tz += b
+        n += img.size
+    return {"bpsp": (tx + tz) / n, "bpsp_x": tx / n, "bpsp_z": tz / n}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", type=Path, required=True, help="exported model folder (manifest.json)")
+    p.add_argument("--set", action="append", default=[])
+    p.add_argument("--data", type=Path, default=SHARED / "train")
+    p.add_argument("--tile", type=int, default=512)
+    p.add_argument("--crop", type=int, default=0)
+    a = p.parse_args(argv)
+    model = IntModel(a.model)
+    print("| set | images | bpsp (integer path) | x | z |\n|---|---|---|---|---|")
+    for s in a.set or ["val"]:
+        try:
+            data = (load_split(a.data, "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
+                    else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
+        except DataError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        r = evaluate(model, data, a.tile, a.crop)
+        print(f"| {s} | {len(data.images)} | {r['bpsp']:.4f} | {r['bpsp_x']:.4f} | {r['bpsp_z']:.4f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
