@@ -88,6 +88,8 @@ def evaluate_set(model: L3C, data: ImageSet, device, crop: int = 0, bf16: bool =
         tot_z += bz
         n += sp
     model.train()
+    if n == 0:
+        return {"bpsp": float("nan"), "bpsp_x": float("nan"), "bpsp_z": float("nan"), "subpixels": 0, "images": []}
     return {"bpsp": (tot_x + tot_z) / n, "bpsp_x": tot_x / n, "bpsp_z": tot_z / n, "subpixels": n, "images": per}
 
 

@@ -45,6 +45,13 @@ class ModelConfig:
         return asdict(self)
 
 
+def fp32_out(conv: nn.Module, h: torch.Tensor) -> torch.Tensor:
+    """Mixture parameters in float32 even under bf16 autocast: a bf16 mean is only good
+    to about half a pixel, which caps the achievable bpsp."""
+    with torch.autocast(device_type=h.device.type, enabled=False):
+        return conv(h.float())
+
+
 class ResBlock(nn.Module):
     def __init__(self, cf: int, act_q: ActQ, res_q: ActQ):
         super().__init__()
@@ -104,7 +111,7 @@ class MixtureHead(nn.Module):
 
     def forward(self, f):
         h = torch.cat([self.act_q(F.relu(c(f))) for c in self.dil], dim=1)
-        return self.out(h)
+        return fp32_out(self.out, h)
 
 
 class PhaseHead(nn.Module):
@@ -123,7 +130,7 @@ class PhaseHead(nn.Module):
         h = f if pix is None else torch.cat([f, pix], dim=1)
         h = self.q1(F.relu(self.c1(h)))
         h = self.q2(F.relu(self.c2(h)))
-        return self.out(h)
+        return fp32_out(self.out, h)
 
 
 class Decoder(nn.Module):
@@ -200,7 +207,7 @@ class L3C(nn.Module):
             init_mixture_out(h.out, 3, 2, 0.0)
         if cfg.rgb_context == "none":
             self.rgb_head = MixtureHead(cf, n_params_rgb(cfg))
-            init_mixture_out(self.rgb_head.out, 4, 2, 2.0)
+            init_mixture_out(self.rgb_head.out, 4, 2, 3.5)
         else:
             hc = cfg.head_ch or cf
             self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
@@ -208,7 +215,7 @@ class L3C(nn.Module):
                 [PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for p in range(4)]
             )
             for p, h in enumerate(self.phase_heads):
-                init_mixture_out(h.out, 4, 2, 2.0)
+                init_mixture_out(h.out, 4, 2, 3.5)
                 if p:
                     h.c1.in_quants = [self.dec[0].res_q, self.pix_q]
 
