@@ -19,8 +19,9 @@
  * | log-scale   | int32 | Q7 nats of symbol units  | [-512, 768] (s in [e^-4, e^6]) |
  * | coefficient | int32 | Q12 (value / 4096)       | [-4096, 4096]                |
  *
- * Coefficients (RGB only; alpha: G<-R, beta: B<-R, gamma: B<-G) shift the means of the
- * later channels by the already decoded values (x in 0..255), before clamping:
+ * Coefficients (RGB only; alpha: G<-R, beta: B<-R, gamma: B<-G), after clamping them,
+ * shift the means of the later channels by the already decoded values (x in 0..255);
+ * the shift is added to the raw mean before the mean is clamped:
  *   mu_G,k += floor(alpha_k (2 x_R - 255) / 32)
  *   mu_B,k += floor((beta_k (2 x_R - 255) + gamma_k (2 x_G - 255)) / 32)
  * (in real terms mu += coef * (x - 127.5), with mu in Q8).
@@ -75,9 +76,18 @@ function floorDiv(a: number, b: number): number {
   return (a - (a % b)) / b;
 }
 
-/** Mean shift in Q8 of a coefficient (Q12) times a known sub-pixel value (0..255). */
+/** Mean shift (Q8) of G: floor(alpha (2 x_R - 255) / 32), alpha clamped (Q12). */
 export function coefShift(coefQ12: number, x: number): number {
   return Math.floor((clamp(coefQ12, COEF_MIN, COEF_MAX) * (2 * x - 255)) / 32);
+}
+
+/** Mean shift (Q8) of B: floor((beta (2 x_R - 255) + gamma (2 x_G - 255)) / 32). */
+export function coefShift2(betaQ12: number, xR: number, gammaQ12: number, xG: number): number {
+  return Math.floor(
+    (clamp(betaQ12, COEF_MIN, COEF_MAX) * (2 * xR - 255) +
+      clamp(gammaQ12, COEF_MIN, COEF_MAX) * (2 * xG - 255)) /
+      32,
+  );
 }
 
 /**
@@ -102,7 +112,8 @@ export class MixtureCdf {
 
   /**
    * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
-   * array (the networks emit planar tensors, so stride is usually H*W).
+   * array (the networks emit planar tensors, so stride is usually H*W). `shifts` (Q8, one
+   * per component) are the coefficient shifts, added to the means before clamping.
    */
   prepare(
     n: number,
@@ -112,6 +123,7 @@ export class MixtureCdf {
     logScales: ArrayLike<number>,
     offset = 0,
     stride = 1,
+    shifts?: ArrayLike<number>,
   ): this {
     if (!(n >= 2 && n <= MAX_ALPHABET && Number.isInteger(n))) {
       throw new L3cError("INVALID_ARGUMENT", `alphabet size ${n} outside [2, ${MAX_ALPHABET}]`);
@@ -133,7 +145,7 @@ export class MixtureCdf {
         kMax = j;
       }
       this.w[j] = l; // temporarily the clamped logit
-      this.mu[j] = clamp(means[offset + j * stride], muLo, muHi);
+      this.mu[j] = clamp(means[offset + j * stride] + (shifts ? shifts[j] : 0), muLo, muHi);
       this.g[j] = EXP_Q20[512 + clamp(logScales[offset + j * stride], LOG_SCALE_MIN, LOG_SCALE_MAX)];
     }
     let e = 0;
@@ -151,11 +163,6 @@ export class MixtureCdf {
     }
     this.w[kMax] += W_ONE - sum;
     return this;
-  }
-
-  /** Add a Q8 shift to component k's mean (RGB coefficients), then re-clamp. */
-  shiftMean(j: number, shiftQ8: number): void {
-    this.mu[j] = clamp(this.mu[j] + shiftQ8, -256 * this.n, 512 * this.n);
   }
 
   /** C(v), 0 <= v <= n. */

@@ -26,16 +26,14 @@ export class LeftModel implements TileModel {
   private means = new Int32Array(2);
   private ls = new Int32Array([128, 512]);
 
+  private shifts = new Int32Array(2);
+
   private prep(rgb: Uint8Array, w: number, i: number, c: number): MixtureCdf {
     const { mean } = params(rgb, w, i, c);
     this.means[0] = mean;
     this.means[1] = mean;
-    this.mix.prepare(256, 2, this.logits, this.means, this.ls);
-    if (c > 0) {
-      const s = coefShift(1024, rgb[i - c]) - coefShift(1024, (rgb[i - c - 3] ?? 128) | 0);
-      this.mix.shiftMean(0, s);
-    }
-    return this.mix;
+    this.shifts[0] = c > 0 ? coefShift(1024, rgb[i - c]) - coefShift(1024, (rgb[i - c - 3] ?? 128) | 0) : 0;
+    return this.mix.prepare(256, 2, this.logits, this.means, this.ls, 0, 1, this.shifts);
   }
 
   async encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {

@@ -6,7 +6,7 @@
 import { encodeImage } from "../../shared/container.js";
 import { crc32 } from "../../shared/crc32.js";
 import { Layout, NO_MODEL, writeStream } from "../../shared/format.js";
-import { coefShift, MixtureCdf } from "../../shared/logistic-mixture.js";
+import { coefShift, coefShift2, MixtureCdf } from "../../shared/logistic-mixture.js";
 import { RangeEncoder } from "../../shared/range-coder.js";
 import { mulberry32, randomCdf } from "../../shared/test-utils.js";
 import { syntheticImage } from "../helpers/left-model.js";
@@ -85,20 +85,35 @@ function mixtureCase(): CaseFiles {
     const logScales = Array.from({ length: k }, () => Math.round((rnd() * 10 - 4.5) * 128));
     if (i === 21) logScales.fill(-99999); // clamping
     if (i === 22) means.fill(1 << 30);
-    // Optional coefficient shift of component means by a known value (RGB path).
-    const shift =
-      i % 4 === 0 ? { coef: Math.round((rnd() * 2 - 1) * 4096), x: Math.floor(rnd() * 256) } : null;
-    mix.prepare(n, k, logits, means, logScales);
-    if (shift) for (let j = 0; j < k; j++) mix.shiftMean(j, coefShift(shift.coef, shift.x));
-    cases.push({ n, k, logits, means, logScales, shift, cdf: Array.from(mix.table()) });
+    // Optional per-component Q8 mean shifts (the RGB coefficient path), added before clamping.
+    const shifts = i % 4 === 0 ? Array.from({ length: k }, () => Math.round((rnd() * 2 - 1) * 40000)) : null;
+    mix.prepare(n, k, logits, means, logScales, 0, 1, shifts ?? undefined);
+    cases.push({ n, k, logits, means, logScales, shifts, cdf: Array.from(mix.table()) });
+  }
+  const coefShifts = [];
+  for (let i = 0; i < 32; i++) {
+    const a = Math.round((rnd() * 2.2 - 1.1) * 4096);
+    const b = Math.round((rnd() * 2.2 - 1.1) * 4096);
+    const xR = Math.floor(rnd() * 256);
+    const xG = Math.floor(rnd() * 256);
+    coefShifts.push({
+      alpha: a,
+      xR,
+      shiftG: coefShift(a, xR),
+      beta: b,
+      gamma: a,
+      xG,
+      shiftB: coefShift2(b, xR, a, xG),
+    });
   }
   return {
     meta: {
       kind: "mixture-cdf",
       description:
-        "integer logistic-mixture CDFs (shared/logistic-mixture.ts) for given integer parameters; " +
-        "shift: every mean += coefShift(coef, x) after clamping",
+        "integer logistic-mixture CDFs (shared/logistic-mixture.ts) for given integer parameters " +
+        "(shifts: Q8 added to each mean before clamping), and coefficient mean shifts for G and B",
       cases,
+      coefShifts,
     },
     files: {},
   };

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeImage } from "../../shared/container.js";
 import { L3cError } from "../../shared/errors.js";
-import { coefShift, MixtureCdf } from "../../shared/logistic-mixture.js";
+import { coefShift, coefShift2, MixtureCdf } from "../../shared/logistic-mixture.js";
 import { RangeDecoder, RangeEncoder } from "../../shared/range-coder.js";
 
 export const VECTORS_DIR = new URL(".", import.meta.url).pathname;
@@ -93,13 +93,20 @@ export async function runCase(dir: string, decoder: Decoder): Promise<CaseResult
   if (meta.kind === "mixture-cdf") {
     const mix = new MixtureCdf();
     for (const [i, c] of (meta.cases as Array<Record<string, never>>).entries()) {
-      mix.prepare(c.n, c.k, c.logits, c.means, c.logScales);
-      const shift = c.shift as { coef: number; x: number } | null;
-      if (shift) for (let j = 0; j < c.k; j++) mix.shiftMean(j, coefShift(shift.coef, shift.x));
+      mix.prepare(c.n, c.k, c.logits, c.means, c.logScales, 0, 1, c.shifts ?? undefined);
       const t = Array.from(mix.table());
       if (t.join(",") !== (c.cdf as number[]).join(",")) return fail(`case ${i}: cdf differs`);
     }
-    return { name, ok: true, message: `${meta.cases.length} cdfs` };
+    for (const c of meta.coefShifts as Array<Record<string, number>>) {
+      if (coefShift(c.alpha, c.xR) !== c.shiftG || coefShift2(c.beta, c.xR, c.gamma, c.xG) !== c.shiftB) {
+        return fail(`coefficient shift differs for ${JSON.stringify(c)}`);
+      }
+    }
+    return {
+      name,
+      ok: true,
+      message: `${meta.cases.length} cdfs, ${meta.coefShifts.length} coefficient shifts`,
+    };
   }
   return fail(`unknown kind ${meta.kind}`);
 }

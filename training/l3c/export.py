@@ -54,29 +54,39 @@ class IntDecoderExporter:
         self.cfg = model.cfg
 
     def conv(self, g: GraphBuilder, x: str, x_zp: int, conv: QConv, in_scale: float | None, out, residual=None) -> str:
-        """out: ActQ (uint8 activation) or ("params", mult, add) arrays per output channel."""
+        """out: ActQ (uint8 activation) or ("params", mult, add) arrays per output channel.
+
+        in_scale is only used for convs whose input quantizers are not wired."""
         wq, acc_s = _wq(conv)
-        if in_scale is not None and len(conv.in_splits) == 1:
+        if conv.in_quants is None and in_scale is not None:
             acc_s = acc_s * in_scale
         bias = conv.bias.detach().double().numpy()
         bias_acc = np.round(bias / acc_s).astype(np.int64)
+        k = conv.shifts()
+        if k is not None:
+            k = k.numpy().astype(np.int64)
+            if isinstance(out, ActQ):
+                return g.int_conv_pow2(x, x_zp, wq, bias_acc, k, np.zeros(len(k), np.int64), conv.dilation[0], "act",
+                                       out_zp=128 if out.signed else 0, residual=residual)
+            return g.int_conv_pow2(x, x_zp, wq, bias_acc, k, out[2], conv.dilation[0], "params")
+        res64 = g.to_i64(residual) if residual is not None else None
         if isinstance(out, ActQ):
             ratio = acc_s / float(out.scale)
             return g.int_conv(x, x_zp, wq, bias_acc, ratio, np.zeros_like(ratio), conv.dilation[0], "act",
-                              out_zp=128 if out.signed else 0, residual_i64=residual)
+                              out_zp=128 if out.signed else 0, residual_i64=res64)
         _, mult, add = out
         return g.int_conv(x, x_zp, wq, bias_acc, acc_s * mult, add, conv.dilation[0], "params")
 
     def decoder(self, g: GraphBuilder, s: int, z: str, f_above: str | None) -> str:
         d = self.m.dec[s]
         rs = float(d.res_q.scale)
-        res = g.to_i64(f_above) if f_above is not None else None
+        res = f_above
         h0 = self.conv(g, z, (self.cfg.L - 1) // 2, d.conv_in, 2.0 / (self.cfg.L - 1), d.res_q, res)
         h = h0
         for b in d.blocks:
             t = self.conv(g, h, 128, b.c1, rs, b.act_q)
-            h = self.conv(g, t, 0, b.c2, float(b.act_q.scale), b.res_q, g.to_i64(h))
-        return self.conv(g, h, 128, d.after, rs, d.res_q, g.to_i64(h0))
+            h = self.conv(g, t, 0, b.c2, float(b.act_q.scale), b.res_q, h)
+        return self.conv(g, h, 128, d.after, rs, d.res_q, h0)
 
     def upsample(self, g: GraphBuilder, s: int, h: str) -> str:
         up = self.m.up[s]

@@ -28,11 +28,15 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
     return sig, ex
 
 
-def prepare(n: int, logits: np.ndarray, means: np.ndarray, log_scales: np.ndarray):
-    """Clamp and convert (..., K) integer params to weights (sum 2^15), means, inverse scales."""
+def prepare(n: int, logits: np.ndarray, means: np.ndarray, log_scales: np.ndarray, shifts=None):
+    """Clamp and convert (..., K) integer params to weights (sum 2^15), means, inverse scales.
+
+    shifts: optional Q8 coefficient shifts added to the means before clamping.
+    """
     sig, ex = tables()
     logits = np.clip(logits.astype(np.int64), LOGIT_MIN, LOGIT_MAX)
-    mu = np.clip(means.astype(np.int64), -256 * n, 512 * n)
+    m64 = means.astype(np.int64) + (0 if shifts is None else np.asarray(shifts, dtype=np.int64))
+    mu = np.clip(m64, -256 * n, 512 * n)
     g = ex[512 + np.clip(log_scales.astype(np.int64), LOG_SCALE_MIN, LOG_SCALE_MAX)]
     m = logits.max(axis=-1, keepdims=True)
     e = ex[512 + np.minimum(m - logits, 2048)]
@@ -44,14 +48,17 @@ def prepare(n: int, logits: np.ndarray, means: np.ndarray, log_scales: np.ndarra
     return w, mu, g
 
 
-def shift_means(mu: np.ndarray, shift_q8: np.ndarray, n: int) -> np.ndarray:
-    return np.clip(mu + shift_q8, -256 * n, 512 * n)
+def coef_shift(coef_q12, x) -> np.ndarray:
+    """G: floor(clamp(alpha) (2 x_R - 255) / 32) in Q8 (numpy // is floor division)."""
+    c = np.clip(np.asarray(coef_q12, dtype=np.int64), COEF_MIN, COEF_MAX)
+    return (c * (2 * np.asarray(x, dtype=np.int64) - 255)) // 32
 
 
-def coef_shift(coef_q12: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """floor(clamp(coef) * (2x - 255) / 32) in Q8 (numpy floor division = floor)."""
-    c = np.clip(coef_q12.astype(np.int64), COEF_MIN, COEF_MAX)
-    return (c * (2 * x.astype(np.int64) - 255)) // 32
+def coef_shift2(beta_q12, xr, gamma_q12, xg) -> np.ndarray:
+    """B: floor((clamp(beta) (2 x_R - 255) + clamp(gamma) (2 x_G - 255)) / 32) in Q8."""
+    b = np.clip(np.asarray(beta_q12, dtype=np.int64), COEF_MIN, COEF_MAX)
+    g = np.clip(np.asarray(gamma_q12, dtype=np.int64), COEF_MIN, COEF_MAX)
+    return (b * (2 * np.asarray(xr, dtype=np.int64) - 255) + g * (2 * np.asarray(xg, dtype=np.int64) - 255)) // 32
 
 
 def cdf_at(v: np.ndarray, n: int, w: np.ndarray, mu: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -47,14 +47,20 @@ class IntModel:
     def run(self, role: str, **feeds):
         return self.sess[role].run(None, feeds)
 
-    def forward(self, x: np.ndarray):
-        """x: (H, W, 3) uint8 with H, W multiples of 8. Returns all symbols and parameters."""
+    def forward(self, x: np.ndarray, h: int | None = None, w: int | None = None):
+        """x: (H, W, 3) uint8, H and W multiples of 8, the tile (h x w) edge-padded.
+
+        The encoder sees the padded tile; the heads' pixel planes hold 128 outside the
+        tile (the decoder cannot know padded values before it has decoded their sources).
+        """
         xt = x.transpose(2, 0, 1)[None].astype(np.float32)
         z1, z2, z3 = self.run("encoder", x=xt)
         f3, z2p = self.run("dec3", z3=z3)
         f2, z1p = self.run("dec2", z2=z2, f3=f3)
         (f1,) = self.run("dec1", z1=z1, f2=f2)
-        xp = x.transpose(2, 0, 1)  # (3, H, W)
+        xp = x.transpose(2, 0, 1).copy()  # (3, H, W)
+        xp[:, h if h is not None else x.shape[0] :, :] = 128
+        xp[:, :, w if w is not None else x.shape[1] :] = 128
         heads = []
         pix = []
         for p, (dy, dx) in enumerate(PHASES):
@@ -79,14 +85,15 @@ def rgb_bits(xp: np.ndarray, prm: np.ndarray, K: int, valid: np.ndarray) -> floa
     _, _, h, w = prm.shape
     p = prm[0].reshape(4, 3, K, h, w).transpose(0, 1, 3, 4, 2).astype(np.int64)  # (4, 3, h, w, K)
     total = 0.0
+    xr = xp[0][..., None]
+    xg = xp[1][..., None]
     for c in range(3):
-        wts, mu, g = intcdf.prepare(256, p[0, c], p[1, c], p[2, c])
+        shifts = None
         if c == 1:
-            mu = intcdf.shift_means(mu, intcdf.coef_shift(p[3, 0], xp[0][..., None]), 256)
+            shifts = intcdf.coef_shift(p[3, 0], xr)
         elif c == 2:
-            sh = intcdf.coef_shift(p[3, 1], xp[0][..., None]) + intcdf.coef_shift(p[3, 2], xp[1][..., None])
-            # The spec shifts by the sum of both terms (each floored separately).
-            mu = intcdf.shift_means(mu, sh, 256)
+            shifts = intcdf.coef_shift2(p[3, 1], xr, p[3, 2], xg)
+        wts, mu, g = intcdf.prepare(256, p[0, c], p[1, c], p[2, c], shifts)
         bits = intcdf.code_length_bits(xp[c].astype(np.int64), 256, wts, mu, g)
         total += float(bits[valid].sum())
     return total
@@ -99,7 +106,7 @@ def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
     h, w = tile.shape[:2]
     ph, pw = (-h) % 8, (-w) % 8
     xpad = np.pad(tile, ((0, ph), (0, pw), (0, 0)), mode="edge")
-    out = model.forward(xpad)
+    out = model.forward(xpad, h, w)
     z1, z2, z3 = out["z"]
     bz = z3.size * math.log2(L)
     bz += z_bits(z2, out["zp"][1], C, K, L)

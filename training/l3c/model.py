@@ -214,10 +214,48 @@ class L3C(nn.Module):
             self.phase_heads = nn.ModuleList(
                 [PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for p in range(4)]
             )
-            for p, h in enumerate(self.phase_heads):
+            for h in self.phase_heads:
                 init_mixture_out(h.out, 4, 2, 3.5)
-                if p:
-                    h.c1.in_quants = [self.dec[0].res_q, self.pix_q]
+        self._wire_quantizers()
+
+    def _wire_quantizers(self) -> None:
+        """Tell every decoder-side conv which quantizers feed it and which it feeds
+        (power-of-two requantization, see quant.QConv)."""
+        cfg = self.cfg
+        z_scale = 2.0 / (cfg.L - 1)
+        for s, d in enumerate(self.dec):
+            d.conv_in.in_quants, d.conv_in.out_quant = [z_scale], d.res_q
+            for b in d.blocks:
+                b.c1.in_quants, b.c1.out_quant = [d.res_q], b.act_q
+                b.c2.in_quants, b.c2.out_quant = [b.act_q], d.res_q
+            d.after.in_quants, d.after.out_quant = [d.res_q], d.res_q
+            up = self.up[s]
+            if isinstance(up, Upsampler):
+                up.conv.in_quants, up.conv.out_quant = [d.res_q], up.out_q
+        half = (cfg.L - 1) / 2.0
+        ck = cfg.C * cfg.K
+        z_out = torch.tensor([1 / 128.0] * ck + [1 / (256.0 * half)] * ck + [1 / 128.0] * ck, dtype=torch.float64)
+        n = 3 * cfg.K
+        rgb_out = torch.tensor(
+            [1 / 128.0] * n + [1 / (256.0 * 127.5)] * n + [1 / 128.0] * n + [1 / 4096.0] * n, dtype=torch.float64
+        )
+
+        def wire_head(head: MixtureHead, f_q: ActQ, out_scales: torch.Tensor) -> None:
+            for c in head.dil:
+                c.in_quants, c.out_quant = [f_q], head.act_q
+            head.out.in_quants, head.out.out_quant = [head.act_q], out_scales
+
+        for s in range(1, cfg.S):
+            wire_head(self.z_heads[s - 1], self.up[s].out_q, z_out)
+        if cfg.rgb_context == "none":
+            wire_head(self.rgb_head, self.up[0].out_q, rgb_out)
+        else:
+            f1_q = self.dec[0].res_q
+            for p, h in enumerate(self.phase_heads):
+                h.c1.in_quants = [f1_q, self.pix_q] if p else [f1_q]
+                h.c1.out_quant = h.q1
+                h.c2.in_quants, h.c2.out_quant = [h.q1], h.q2
+                h.out.in_quants, h.out.out_quant = [h.q2], rgb_out
 
     # -- parameter layout -------------------------------------------------------------
     def split_z(self, p: torch.Tensor):

@@ -3,7 +3,7 @@
 Integer layer (normative for the exported decoders; all ops on integers):
 
     xp  = Pad(x, constant = zero point)            uint8
-    acc = ConvInteger(xp, Wq int8, x_zero_point)    int32   (exact)
+    acc = ConvInteger(xp, Wq + 128 (uint8), x_zp, 128) int32  (exact)
     n   = Cast<int64>(acc) * M + C1                 int64   M, C1 per output channel
     y   = n / 2^k                                   int64   (n > 0, so this is floor)
     act:    Cast<uint8>(Clip(y + C2 [+ residual], 0, 255))
@@ -96,9 +96,13 @@ class GraphBuilder:
         k_sz = wq.shape[-1]
         p = dilation * (k_sz // 2)
         xp = self.pad(x, p, x_zp)
+        # Weights as uint8 with zero point 128: onnxruntime's ConvInteger is ~4x faster
+        # for u8 x u8 than for u8 x s8; the integer result is the same.
+        wu8 = (wq.astype(np.int16) + 128).astype(np.uint8)
         acc = self.op(
             "ConvInteger",
-            [xp, self.const(wq.astype(np.int8), "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp")],
+            [xp, self.const(wu8, "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp"),
+             self.const(np.array(128, dtype=np.uint8), "wzp")],
             "acc",
             dilations=[dilation, dilation],
             kernel_shape=[k_sz, k_sz],
@@ -118,6 +122,64 @@ class GraphBuilder:
         if residual_i64 is not None:
             y = self.op("Add", [y, residual_i64])
         y = self.op("Clip", [y, self.const(np.array(0, np.int64), "lo"), self.const(np.array(255, np.int64), "hi")])
+        return self.op("Cast", [y], "q", to=T.UINT8)
+
+    def int_conv_pow2(
+        self,
+        x: str,
+        x_zp: int,
+        wq: np.ndarray,
+        bias_acc: np.ndarray,
+        k: np.ndarray,
+        add: np.ndarray,
+        dilation: int,
+        out: str,
+        out_zp: int = 0,
+        residual: str | None = None,
+    ) -> str:
+        """Integer conv + requantization by a per-channel rounding shift k (ratio 2^-k), in
+        int32 when the range allows, else through the general int64 path."""
+        cout = wq.shape[0]
+        k = k.astype(np.int64)
+        P = np.left_shift(1, np.maximum(0, -k)).astype(np.int64)
+        D = np.left_shift(1, np.maximum(0, k)).astype(np.int64)
+        half = np.where(D > 1, D // 2, 0)
+        acc_bound = np.abs(wq.astype(np.int64)).reshape(cout, -1).sum(1) * 255
+        exact_floor = out == "params" or residual is not None
+        off = np.zeros(cout, np.int64)
+        if exact_floor:
+            off = (acc_bound * P + np.abs(bias_acc) * P) // D + 2
+            off = np.full(cout, int(off.max()), np.int64)  # one scalar OFF (added back once)
+        zp_term = out_zp if (out == "act" and residual is None) else 0
+        C1 = bias_acc * P + half + (add.astype(np.int64) + zp_term + off) * D
+        lo = C1 - acc_bound * P
+        hi = C1 + acc_bound * P
+        if not (np.all(hi < 2**31) and np.all(lo > -(2**31)) and (not exact_floor or np.all(lo > 0))):
+            ratio = np.power(2.0, -k.astype(np.float64))
+            return self.int_conv(x, x_zp, wq, bias_acc, ratio, add, dilation, out, out_zp,
+                                 self.to_i64(residual) if residual is not None else None)
+        kk = wq.shape[-1]
+        xp = self.pad(x, dilation * (kk // 2), x_zp)
+        wu8 = (wq.astype(np.int16) + 128).astype(np.uint8)
+        y = self.op(
+            "ConvInteger",
+            [xp, self.const(wu8, "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp"),
+             self.const(np.array(128, dtype=np.uint8), "wzp")],
+            "acc", dilations=[dilation, dilation], kernel_shape=[kk, kk],
+        )
+        if np.any(P > 1):
+            y = self.op("Mul", [y, self.const(P.astype(np.int32).reshape(1, cout, 1, 1), "P")])
+        y = self.op("Add", [y, self.const(C1.astype(np.int32).reshape(1, cout, 1, 1), "C1")])
+        if np.any(D > 1):
+            y = self.op("Div", [y, self.const(D.astype(np.int32).reshape(1, cout, 1, 1), "D")])
+        if out == "params":
+            y = self.op("Add", [y, self.const(np.array(-int(off[0]), np.int32), "C2")])
+            return y
+        if residual is not None:
+            r = self.op("Cast", [residual], "r32", to=T.INT32)
+            y = self.op("Add", [y, r])
+            y = self.op("Add", [y, self.const(np.array(out_zp - 128 - int(off[0]), np.int32), "C2")])
+        y = self.op("Clip", [y, self.const(np.array(0, np.int32), "lo"), self.const(np.array(255, np.int32), "hi")])
         return self.op("Cast", [y], "q", to=T.UINT8)
 
     def to_i64(self, x: str) -> str:

@@ -23,6 +23,11 @@ def _ste_round(x: torch.Tensor) -> torch.Tensor:
     return x + (torch.round(x) - x).detach()
 
 
+def _ste_round_half_up(x: torch.Tensor) -> torch.Tensor:
+    """floor(x + 1/2), as the integer requantization rounds (ties are common there)."""
+    return x + (torch.floor(x + 0.5) - x).detach()
+
+
 class ActQ(nn.Module):
     def __init__(self, signed: bool = False, fixed_scale: float | None = None):
         super().__init__()
@@ -52,7 +57,7 @@ class ActQ(nn.Module):
                 self.observed.copy_(torch.maximum(self.observed, hi))
             return x
         s = self.scale.to(x.dtype)
-        q = torch.clamp(_ste_round(x / s), self.qmin, self.qmax)
+        q = torch.clamp(_ste_round_half_up(x / s), self.qmin, self.qmax)
         return q * s
 
     def freeze_scale(self) -> None:
@@ -62,31 +67,66 @@ class ActQ(nn.Module):
 
 
 class QConv(nn.Conv2d):
-    """A 'same'-padded conv whose weights the integer decoder holds as int8."""
+    """A 'same'-padded conv whose weights the integer decoder holds as int8.
+
+    When the input quantizers (`in_quants`, one per input part: an ActQ or a fixed scale)
+    and the output scale (`out_quant`: an ActQ, or a per-channel tensor for parameter
+    outputs) are wired, each output channel's weight scale is chosen so that
+    accumulator scale / output scale is a power of two: the integer requantization is
+    then a single rounding shift (see onnx_builder.py). This costs at most one bit of
+    weight resolution, which quantization-aware training absorbs.
+    """
 
     def __init__(self, cin: int, cout: int, k: int, dilation: int = 1, in_splits=None):
         super().__init__(cin, cout, k, padding=dilation * (k // 2), dilation=dilation)
         self.in_splits = tuple(in_splits) if in_splits else (cin,)
         self.qat = False
-        # Activation quantizers of the input parts (set by the model when parts differ).
-        self.in_quants: list[ActQ] | None = None
+        self.in_quants: list | None = None
+        self.out_quant = None
 
     def part_input_scales(self) -> list[float]:
-        if self.in_quants is None or len(self.in_splits) == 1:
+        if self.in_quants is None:
             return [1.0] * len(self.in_splits)
-        return [float(q.scale) for q in self.in_quants]
+        return [float(q.scale) if isinstance(q, ActQ) else float(q) for q in self.in_quants]
+
+    def out_scales(self) -> torch.Tensor | None:
+        q = self.out_quant
+        if q is None:
+            return None
+        if isinstance(q, ActQ):
+            return torch.full((self.out_channels,), float(q.scale), dtype=torch.float64)
+        return q.to(torch.float64)
+
+    def shifts(self) -> torch.Tensor | None:
+        """Per-channel k with accumulator scale = out scale * 2^-k (None: unconstrained)."""
+        so = self.out_scales()
+        if so is None or self.in_quants is None:
+            return None
+        w = self.weight.detach().double()
+        in_s = self.part_input_scales()
+        o = 0
+        need = []
+        for n, s_in in zip(self.in_splits, in_s):
+            need.append(w[:, o : o + n].abs().amax(dim=(1, 2, 3)) * s_in / 127.0)
+            o += n
+        acc_min = torch.stack(need, 1).amax(1).clamp_min(1e-30)  # smallest accumulator scale
+        return torch.floor(-torch.log2(acc_min / so))
 
     def weight_scales(self) -> torch.Tensor:
         """(cout, parts) scales s.t. s[:, p] * input_scale[p] is equal across parts."""
-        w = self.weight.detach()
         in_s = self.part_input_scales()
-        maxes = []
-        o = 0
-        for n, s_in in zip(self.in_splits, in_s):
-            maxes.append(w[:, o : o + n].abs().amax(dim=(1, 2, 3)) * s_in)
-            o += n
-        acc = torch.stack(maxes, 1).amax(1).clamp_min(1e-12) / 127.0  # accumulator scale / 1
-        return torch.stack([acc / s_in for s_in in in_s], 1)
+        k = self.shifts()
+        if k is not None:
+            acc = self.out_scales() * torch.pow(2.0, -k)
+        else:
+            w = self.weight.detach()
+            maxes = []
+            o = 0
+            for n, s_in in zip(self.in_splits, in_s):
+                maxes.append(w[:, o : o + n].abs().amax(dim=(1, 2, 3)).double() * s_in)
+                o += n
+            acc = torch.stack(maxes, 1).amax(1).clamp_min(1e-12) / 127.0
+        return torch.stack([acc / s_in for s_in in in_s], 1).to(self.weight.dtype)
 
     def quantized_weight(self) -> torch.Tensor:
         s = self.weight_scales()
@@ -98,15 +138,27 @@ class QConv(nn.Conv2d):
             o += n
         return torch.cat(parts, 1)
 
+    def acc_scales(self) -> torch.Tensor:
+        """Per-output-channel accumulator scale (weight scale x input scale)."""
+        return self.weight_scales()[:, 0] * self.part_input_scales()[0]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.qat:
             return super().forward(x)
-        return F.conv2d(x, self.quantized_weight(), self.bias, self.stride, self.padding, self.dilation)
+        bias = self.bias
+        if self.in_quants is not None:
+            # The integer decoder adds the bias in accumulator units: round it the same way.
+            acc = self.acc_scales().to(bias.dtype)
+            bias = _ste_round(bias / acc) * acc
+        return F.conv2d(x, self.quantized_weight(), bias, self.stride, self.padding, self.dilation)
 
 
 def set_mode(model: nn.Module, mode: str) -> None:
-    """'float' | 'calib' | 'qat' for every ActQ; QConv weights fake-quantized in 'qat'."""
-    for m in model.modules():
+    """'float' | 'calib' | 'qat' for the decoder side: every ActQ and QConv outside the
+    encoders (`enc.*`, which stay float: their output z is transmitted, not recomputed)."""
+    for name, m in model.named_modules():
+        if name == "enc" or name.startswith("enc."):
+            continue
         if isinstance(m, ActQ):
             if mode == "qat" and m.mode == "calib":
                 m.freeze_scale()

@@ -15,12 +15,16 @@ def test_matches_golden_mixture_vectors():
     assert len(cases) >= 20
     for c in cases:
         n = c["n"]
-        w, mu, g = intcdf.prepare(n, np.array(c["logits"]), np.array(c["means"]), np.array(c["logScales"]))
-        if c["shift"]:
-            mu = intcdf.shift_means(mu, intcdf.coef_shift(np.array(c["shift"]["coef"]), np.array(c["shift"]["x"])), n)
+        w, mu, g = intcdf.prepare(n, np.array(c["logits"]), np.array(c["means"]), np.array(c["logScales"]), c["shifts"])
         v = np.arange(n + 1)
         got = intcdf.cdf_at(v, n, np.broadcast_to(w, (n + 1, c["k"])), np.broadcast_to(mu, (n + 1, c["k"])), np.broadcast_to(g, (n + 1, c["k"])))
         assert got.tolist() == c["cdf"]
+
+
+def test_matches_golden_coefficient_shifts():
+    for c in json.loads(VEC.read_text())["coefShifts"]:
+        assert int(intcdf.coef_shift(c["alpha"], c["xR"])) == c["shiftG"]
+        assert int(intcdf.coef_shift2(c["beta"], c["xR"], c["gamma"], c["xG"])) == c["shiftB"]
 
 
 def test_code_length_is_positive_and_finite():

@@ -1,0 +1,116 @@
+/**
+ * @module model-store
+ * Models on disk: `models/<name>/manifest.json` plus the ONNX files it lists. A model's
+ * id is the SHA-256 of its manifest bytes (what streams name); every file's SHA-256 is
+ * checked against the manifest before a session is created from it.
+ */
+
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { L3cError } from "../../shared/errors.js";
+import { L3cTileModel, type ModelConfig } from "../../shared/l3c-model.js";
+import { type OrtLike, OrtRunner, type OrtRunnerOptions } from "../../shared/ort-runner.js";
+
+export const DEFAULT_MODELS_DIR = resolve(new URL("../../models", import.meta.url).pathname);
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  dir: string;
+  manifest: {
+    name: string;
+    config: ModelConfig;
+    files: Record<string, { file: string; sha256: string; bytes: number }>;
+    [k: string]: unknown;
+  };
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+export function listModels(dir = DEFAULT_MODELS_DIR): ModelEntry[] {
+  if (!existsSync(dir)) return [];
+  const out: ModelEntry[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const mf = join(dir, d.name, "manifest.json");
+    if (!d.isDirectory() || !existsSync(mf)) continue;
+    const bytes = readFileSync(mf);
+    out.push({
+      id: sha256(bytes),
+      name: d.name,
+      dir: join(dir, d.name),
+      manifest: JSON.parse(bytes.toString("utf8")),
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface StoreOptions extends OrtRunnerOptions {
+  dir?: string;
+}
+
+/** Resolves model ids to ready tile models, loading each once. */
+export class ModelStore {
+  readonly entries: ModelEntry[];
+  private readonly loaded = new Map<string, { model: L3cTileModel; runner: OrtRunner }>();
+
+  constructor(
+    private readonly ort: OrtLike,
+    private readonly options: StoreOptions = {},
+  ) {
+    this.entries = listModels(options.dir);
+  }
+
+  /** The default model for encoding: L3C_MODEL (name or id) or the newest listed. */
+  defaultEntry(): ModelEntry {
+    const want = process.env.L3C_MODEL;
+    const e = want
+      ? this.entries.find((m) => m.name === want || m.id === want)
+      : this.entries[this.entries.length - 1];
+    if (!e) {
+      throw new L3cError(
+        "UNKNOWN_MODEL",
+        want ? `no model named ${want}` : `no models in ${this.options.dir ?? DEFAULT_MODELS_DIR}`,
+      );
+    }
+    return e;
+  }
+
+  get(hexId: string): L3cTileModel | undefined {
+    const hit = this.loaded.get(hexId);
+    if (hit) return hit.model;
+    const e = this.entries.find((m) => m.id === hexId);
+    if (!e) return undefined;
+    const runner = new OrtRunner(
+      this.ort,
+      async (role) => {
+        const f = e.manifest.files[role];
+        if (!f) throw new L3cError("UNKNOWN_MODEL", `model ${e.name} has no ${role} graph`);
+        const b = new Uint8Array(readFileSync(join(e.dir, f.file)));
+        if (sha256(b) !== f.sha256)
+          throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
+        return b;
+      },
+      this.options,
+    );
+    const id = Uint8Array.from(Buffer.from(hexId, "hex"));
+    const model = new L3cTileModel(id, e.manifest.config, runner);
+    this.loaded.set(hexId, { model, runner });
+    return model;
+  }
+
+  async warm(hexId: string): Promise<void> {
+    const m = this.get(hexId);
+    if (!m) throw new L3cError("UNKNOWN_MODEL", hexId);
+    await this.loaded
+      .get(hexId)
+      ?.runner.warm(Object.keys(this.entries.find((e) => e.id === hexId)!.manifest.files));
+  }
+
+  resolver = (hexId: string) => this.get(hexId);
+
+  async close(): Promise<void> {
+    for (const { runner } of this.loaded.values()) await runner.release();
+    this.loaded.clear();
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * @module l3c-model
+ * The L3C "phase4" tile model: which symbols a coded tile holds, in which order, and
+ * which integer parameters their CDFs come from. The networks run in an injected
+ * {@link GraphRunner} (onnxruntime-node, onnxruntime-web, ...); this module only moves
+ * integers, so encoder and decoder see identical CDFs whatever runs the graphs.
+ *
+ * Coded tile (mode 1 payload) of w x h pixels, W = ceil8(w), H = ceil8(h):
+ * 1. z3: C x H/8 x W/8 symbols, channel-major then raster, each uniform over L levels
+ *    (cdf[i] = floor(i 65536 / L)).
+ * 2. z2: C x H/4 x W/4 symbols, same order, mixture CDFs (n = L) from `dec3(z3)`.
+ * 3. z1: C x H/2 x W/2 symbols, mixture CDFs from `dec2(z2, f3)`.
+ * 4. pixels, in four phases p = 0..3 with offsets (dy, dx) = (0,0), (1,1), (0,1), (1,0):
+ *    `head_p(f1, pix)` with f1 = `dec1(z1, f2)` and pix = the 3p planes (R, G, B of each
+ *    earlier phase, H/2 x W/2 each, value 128 outside the tile) gives the parameters; for
+ *    each position in raster order whose pixel (2y + dy, 2x + dx) lies inside the tile,
+ *    code R, then G (means shifted by coefShift(alpha, R)), then B (coefShift2(beta, R,
+ *    gamma, G)), all with n = 256.
+ * Parameter tensors are planar: z params (3, C, K) x positions = [logits, means,
+ * log-scales]; RGB params (4, 3, K) x positions = [logits, means, log-scales, coefs].
+ * The encoder network (float) only chooses z; it sees the tile edge-padded to H x W.
+ */
+
+import { L3cError } from "./errors.js";
+import { coefShift, coefShift2, MixtureCdf } from "./logistic-mixture.js";
+import { RangeDecoder, RangeEncoder } from "./range-coder.js";
+
+export type TensorType = "uint8" | "int32" | "float32";
+
+export interface TensorData {
+  type: TensorType;
+  data: Uint8Array | Int32Array | Float32Array;
+  dims: readonly number[];
+}
+
+/** Runs one of the model's graphs by role ("encoder", "dec3", ..., "head3"). */
+export interface GraphRunner {
+  run(role: string, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+}
+
+export interface ModelConfig {
+  Cf: number;
+  C: number;
+  L: number;
+  K: number;
+  S: number;
+  rgb_context: string;
+}
+
+export const PHASES: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [1, 1],
+  [0, 1],
+  [1, 0],
+];
+
+/** Hooks for measuring where time goes (optional). */
+export interface ModelTimings {
+  networkMs: number;
+  codingMs: number;
+}
+
+function uniformCdf(n: number): Int32Array {
+  const c = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) c[i] = Math.floor((i * 65536) / n);
+  return c;
+}
+
+const ceil8 = (v: number) => (v + 7) & ~7;
+
+function expectOutput(
+  out: Record<string, TensorData>,
+  name: string,
+  type: TensorType,
+  size: number,
+): TensorData {
+  const t = out[name];
+  if (!t || t.type !== type || t.data.length !== size) {
+    throw new L3cError("UNKNOWN_MODEL", `graph output ${name} missing or of the wrong shape`);
+  }
+  return t;
+}
+
+export class L3cTileModel {
+  readonly id: Uint8Array;
+  readonly cfg: ModelConfig;
+  private readonly runner: GraphRunner;
+  private readonly mix: MixtureCdf;
+  private readonly uniform: Int32Array;
+  private readonly shifts: Int32Array;
+  readonly timings: ModelTimings = { networkMs: 0, codingMs: 0 };
+
+  constructor(id: Uint8Array, cfg: ModelConfig, runner: GraphRunner) {
+    if (cfg.rgb_context !== "phase4" || cfg.S !== 3) {
+      throw new L3cError("UNKNOWN_MODEL", `architecture ${cfg.rgb_context}/S=${cfg.S} is not supported`);
+    }
+    this.id = id;
+    this.cfg = cfg;
+    this.runner = runner;
+    this.mix = new MixtureCdf(cfg.K);
+    this.uniform = uniformCdf(cfg.L);
+    this.shifts = new Int32Array(cfg.K);
+  }
+
+  private async net(role: string, feeds: Record<string, TensorData>) {
+    const t0 = performance.now();
+    const out = await this.runner.run(role, feeds);
+    this.timings.networkMs += performance.now() - t0;
+    return out;
+  }
+
+  /** Run the decoder networks for z2, z1 and f1 (z's known). */
+  private async decoders(
+    z: [Uint8Array, Uint8Array, Uint8Array],
+    H: number,
+    W: number,
+    onZ2?: (params: Int32Array) => void | Uint8Array,
+    onZ1?: (params: Int32Array) => void | Uint8Array,
+  ): Promise<{ f1: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
+    const { C, Cf, K } = this.cfg;
+    const d = (s: number) => [1, C, H >> s, W >> s];
+    const o3 = await this.net("dec3", { z3: { type: "uint8", data: z[2], dims: d(3) } });
+    const hw2 = (H >> 2) * (W >> 2);
+    const f3 = expectOutput(o3, "f3", "uint8", Cf * hw2);
+    const z2p = expectOutput(o3, "z2_params", "int32", 3 * C * K * hw2).data as Int32Array;
+    const z2 = (onZ2?.(z2p) as Uint8Array | undefined) ?? z[1];
+    const o2 = await this.net("dec2", {
+      z2: { type: "uint8", data: z2, dims: d(2) },
+      f3: { type: "uint8", data: f3.data, dims: [1, Cf, H >> 2, W >> 2] },
+    });
+    const hw1 = (H >> 1) * (W >> 1);
+    const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
+    const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
+    const z1 = (onZ1?.(z1p) as Uint8Array | undefined) ?? z[0];
+    const o1 = await this.net("dec1", {
+      z1: { type: "uint8", data: z1, dims: d(1) },
+      f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
+    });
+    const f1 = expectOutput(o1, "f1", "uint8", Cf * hw1).data as Uint8Array;
+    return { f1, z2, z1 };
+  }
+
+  private async head(p: number, f1: Uint8Array, pix: Uint8Array, H: number, W: number): Promise<Int32Array> {
+    const { Cf, K } = this.cfg;
+    const h2 = H >> 1;
+    const w2 = W >> 1;
+    const feeds: Record<string, TensorData> = { f1: { type: "uint8", data: f1, dims: [1, Cf, h2, w2] } };
+    if (p > 0)
+      feeds.pix = { type: "uint8", data: pix.subarray(0, 3 * p * h2 * w2), dims: [1, 3 * p, h2, w2] };
+    const out = await this.net(`head${p}`, feeds);
+    return expectOutput(out, "params", "int32", 12 * K * h2 * w2).data as Int32Array;
+  }
+
+  /** Prepare the mixture of z channel c at position i (params planar (3, C, K) x hw). */
+  private prepZ(p: Int32Array, hw: number, c: number, i: number): MixtureCdf {
+    const { C, K, L } = this.cfg;
+    const plane = C * K * hw;
+    return this.mix.prepare(L, K, p, p.subarray(plane), p.subarray(2 * plane), c * K * hw + i, hw);
+  }
+
+  /** Prepare channel ch (0 R, 1 G, 2 B) at position i of RGB params (4, 3, K) x hw. */
+  private prepRgb(p: Int32Array, hw: number, ch: number, i: number, xr: number, xg: number): MixtureCdf {
+    const K = this.cfg.K;
+    const plane = 3 * K * hw;
+    const coef = 3 * plane;
+    let shifts: Int32Array | undefined;
+    if (ch === 1) {
+      shifts = this.shifts;
+      for (let k = 0; k < K; k++) shifts[k] = coefShift(p[coef + k * hw + i], xr);
+    } else if (ch === 2) {
+      shifts = this.shifts;
+      for (let k = 0; k < K; k++) {
+        shifts[k] = coefShift2(p[coef + (K + k) * hw + i], xr, p[coef + (2 * K + k) * hw + i], xg);
+      }
+    }
+    return this.mix.prepare(256, K, p, p.subarray(plane), p.subarray(2 * plane), ch * K * hw + i, hw, shifts);
+  }
+
+  async encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+    const H = ceil8(height);
+    const W = ceil8(width);
+    // Float encoder input, edge-padded.
+    const x = new Float32Array(3 * H * W);
+    for (let y = 0; y < H; y++) {
+      const sy = Math.min(y, height - 1);
+      for (let xx = 0; xx < W; xx++) {
+        const si = (sy * width + Math.min(xx, width - 1)) * 3;
+        for (let c = 0; c < 3; c++) x[c * H * W + y * W + xx] = rgb[si + c];
+      }
+    }
+    const eo = await this.net("encoder", { x: { type: "float32", data: x, dims: [1, 3, H, W] } });
+    const { C, L } = this.cfg;
+    const z: [Uint8Array, Uint8Array, Uint8Array] = [1, 2, 3].map(
+      (s) => expectOutput(eo, `z${s}`, "uint8", C * (H >> s) * (W >> s)).data as Uint8Array,
+    ) as [Uint8Array, Uint8Array, Uint8Array];
+    for (const zs of z)
+      for (let i = 0; i < zs.length; i++) if (zs[i] >= L) throw new L3cError("UNKNOWN_MODEL", "z level");
+    const enc = new RangeEncoder(Math.max(1024, width * height));
+    const t0 = performance.now();
+    for (let i = 0; i < z[2].length; i++) enc.encodeSymbol(this.uniform, z[2][i]);
+    this.timings.codingMs += performance.now() - t0;
+    const codeZ = (zs: Uint8Array, hw: number) => (p: Int32Array) => {
+      const t = performance.now();
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < hw; i++) this.prepZ(p, hw, c, i).encode(enc, zs[c * hw + i]);
+      this.timings.codingMs += performance.now() - t;
+    };
+    const { f1 } = await this.decoders(
+      z,
+      H,
+      W,
+      codeZ(z[1], (H >> 2) * (W >> 2)),
+      codeZ(z[0], (H >> 1) * (W >> 1)),
+    );
+    await this.pixels(f1, H, W, width, height, (pp, hw, i, planes, src) => {
+      const r = rgb[src];
+      const g = rgb[src + 1];
+      this.prepRgb(pp, hw, 0, i, 0, 0).encode(enc, r);
+      this.prepRgb(pp, hw, 1, i, r, 0).encode(enc, g);
+      this.prepRgb(pp, hw, 2, i, r, g).encode(enc, rgb[src + 2]);
+      planes[0] = r;
+      planes[1] = g;
+      planes[2] = rgb[src + 2];
+    });
+    return enc.finish().slice();
+  }
+
+  /**
+   * Walk the four phases: run head p, then call `code` for every in-tile position with
+   * the params, plane size, position index, a 3-slot scratch for the decoded R, G, B
+   * and the pixel's offset in the packed RGB tile. Fills the pix planes as it goes.
+   */
+  private async pixels(
+    f1: Uint8Array,
+    H: number,
+    W: number,
+    width: number,
+    height: number,
+    code: (p: Int32Array, hw: number, i: number, rgbOut: Uint8Array, src: number) => void,
+  ): Promise<void> {
+    const h2 = H >> 1;
+    const w2 = W >> 1;
+    const hw = h2 * w2;
+    const pix = new Uint8Array(9 * hw).fill(128);
+    const px = new Uint8Array(3);
+    for (let p = 0; p < 4; p++) {
+      const params = await this.head(p, f1, pix, H, W);
+      const t = performance.now();
+      const [dy, dx] = PHASES[p];
+      const plane = p < 3 ? 3 * p * hw : -1;
+      for (let y = 0; y < h2; y++) {
+        const yy = 2 * y + dy;
+        if (yy >= height) break;
+        for (let x = 0; x < w2; x++) {
+          const xx = 2 * x + dx;
+          if (xx >= width) break;
+          const i = y * w2 + x;
+          code(params, hw, i, px, (yy * width + xx) * 3);
+          if (plane >= 0) {
+            pix[plane + i] = px[0];
+            pix[plane + hw + i] = px[1];
+            pix[plane + 2 * hw + i] = px[2];
+          }
+        }
+      }
+      this.timings.codingMs += performance.now() - t;
+    }
+  }
+
+  async decodeTile(data: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+    const H = ceil8(height);
+    const W = ceil8(width);
+    const { C } = this.cfg;
+    const dec = new RangeDecoder(data);
+    const t0 = performance.now();
+    const z3 = new Uint8Array(C * (H >> 3) * (W >> 3));
+    for (let i = 0; i < z3.length; i++) z3[i] = dec.decodeSymbol(this.uniform);
+    this.timings.codingMs += performance.now() - t0;
+    const decodeZ = (hw: number) => (p: Int32Array) => {
+      const t = performance.now();
+      const zs = new Uint8Array(C * hw);
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < hw; i++) zs[c * hw + i] = this.prepZ(p, hw, c, i).decode(dec);
+      this.timings.codingMs += performance.now() - t;
+      return zs;
+    };
+    const empty = new Uint8Array(0);
+    const { f1 } = await this.decoders(
+      [empty, empty, z3],
+      H,
+      W,
+      decodeZ((H >> 2) * (W >> 2)),
+      decodeZ((H >> 1) * (W >> 1)),
+    );
+    const rgb = new Uint8Array(width * height * 3);
+    await this.pixels(f1, H, W, width, height, (pp, hw, i, out, dst) => {
+      const r = this.prepRgb(pp, hw, 0, i, 0, 0).decode(dec);
+      const g = this.prepRgb(pp, hw, 1, i, r, 0).decode(dec);
+      const b = this.prepRgb(pp, hw, 2, i, r, g).decode(dec);
+      rgb[dst] = r;
+      rgb[dst + 1] = g;
+      rgb[dst + 2] = b;
+      out[0] = r;
+      out[1] = g;
+      out[2] = b;
+    });
+    return rgb;
+  }
+}
