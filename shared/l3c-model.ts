@@ -16,8 +16,9 @@
  *    each position in raster order whose pixel (2y + dy, 2x + dx) lies inside the tile,
  *    code R, then G (means shifted by coefShift(alpha, R)), then B (coefShift2(beta, R,
  *    gamma, G)), all with n = 256.
- * Parameter tensors are planar: z params (3, C, K) x positions = [logits, means,
- * log-scales]; RGB params (4, 3, K) x positions = [logits, means, log-scales, coefs].
+ * Parameter tensors are channels-last (positions x P): z params P = (3, C, K) =
+ * [logits, means, log-scales]; RGB params P = (4, 3, K) = [logits, means, log-scales,
+ * coefs], so one symbol's K components are contiguous.
  * The encoder network (float) only chooses z; it sees the tile edge-padded to H x W.
  */
 
@@ -151,29 +152,28 @@ export class L3cTileModel {
     return expectOutput(out, "params", "int32", 12 * K * h2 * w2).data as Int32Array;
   }
 
-  /** Prepare the mixture of z channel c at position i (params planar (3, C, K) x hw). */
-  private prepZ(p: Int32Array, hw: number, c: number, i: number): MixtureCdf {
+  /** Prepare the mixture of z channel c at position i (params NHWC, P = 3 C K). */
+  private prepZ(p: Int32Array, c: number, i: number): MixtureCdf {
     const { C, K, L } = this.cfg;
-    const plane = C * K * hw;
-    return this.mix.prepare(L, K, p, p.subarray(plane), p.subarray(2 * plane), c * K * hw + i, hw);
+    const ck = C * K;
+    return this.mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck);
   }
 
-  /** Prepare channel ch (0 R, 1 G, 2 B) at position i of RGB params (4, 3, K) x hw. */
-  private prepRgb(p: Int32Array, hw: number, ch: number, i: number, xr: number, xg: number): MixtureCdf {
+  /** Prepare channel ch (0 R, 1 G, 2 B) at position i of RGB params (NHWC, P = 12 K). */
+  private prepRgb(p: Int32Array, ch: number, i: number, xr: number, xg: number): MixtureCdf {
     const K = this.cfg.K;
-    const plane = 3 * K * hw;
-    const coef = 3 * plane;
+    const plane = 3 * K;
+    const base = i * 4 * plane;
+    const coef = base + 3 * plane;
     let shifts: Int32Array | undefined;
     if (ch === 1) {
       shifts = this.shifts;
-      for (let k = 0; k < K; k++) shifts[k] = coefShift(p[coef + k * hw + i], xr);
+      for (let k = 0; k < K; k++) shifts[k] = coefShift(p[coef + k], xr);
     } else if (ch === 2) {
       shifts = this.shifts;
-      for (let k = 0; k < K; k++) {
-        shifts[k] = coefShift2(p[coef + (K + k) * hw + i], xr, p[coef + (2 * K + k) * hw + i], xg);
-      }
+      for (let k = 0; k < K; k++) shifts[k] = coefShift2(p[coef + K + k], xr, p[coef + 2 * K + k], xg);
     }
-    return this.mix.prepare(256, K, p, p.subarray(plane), p.subarray(2 * plane), ch * K * hw + i, hw, shifts);
+    return this.mix.prepare(256, K, p, p, p, base + ch * K, 1, shifts, plane, 2 * plane);
   }
 
   async encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
@@ -202,7 +202,7 @@ export class L3cTileModel {
     const codeZ = (zs: Uint8Array, hw: number) => (p: Int32Array) => {
       const t = performance.now();
       for (let c = 0; c < C; c++)
-        for (let i = 0; i < hw; i++) this.prepZ(p, hw, c, i).encode(enc, zs[c * hw + i]);
+        for (let i = 0; i < hw; i++) this.prepZ(p, c, i).encode(enc, zs[c * hw + i]);
       this.timings.codingMs += performance.now() - t;
     };
     const { f1 } = await this.decoders(
@@ -215,9 +215,9 @@ export class L3cTileModel {
     await this.pixels(f1, H, W, width, height, (pp, hw, i, planes, src) => {
       const r = rgb[src];
       const g = rgb[src + 1];
-      this.prepRgb(pp, hw, 0, i, 0, 0).encode(enc, r);
-      this.prepRgb(pp, hw, 1, i, r, 0).encode(enc, g);
-      this.prepRgb(pp, hw, 2, i, r, g).encode(enc, rgb[src + 2]);
+      this.prepRgb(pp, 0, i, 0, 0).encode(enc, r);
+      this.prepRgb(pp, 1, i, r, 0).encode(enc, g);
+      this.prepRgb(pp, 2, i, r, g).encode(enc, rgb[src + 2]);
       planes[0] = r;
       planes[1] = g;
       planes[2] = rgb[src + 2];
@@ -280,7 +280,7 @@ export class L3cTileModel {
       const t = performance.now();
       const zs = new Uint8Array(C * hw);
       for (let c = 0; c < C; c++)
-        for (let i = 0; i < hw; i++) zs[c * hw + i] = this.prepZ(p, hw, c, i).decode(dec);
+        for (let i = 0; i < hw; i++) zs[c * hw + i] = this.prepZ(p, c, i).decode(dec);
       this.timings.codingMs += performance.now() - t;
       return zs;
     };
@@ -294,9 +294,9 @@ export class L3cTileModel {
     );
     const rgb = new Uint8Array(width * height * 3);
     await this.pixels(f1, H, W, width, height, (pp, hw, i, out, dst) => {
-      const r = this.prepRgb(pp, hw, 0, i, 0, 0).decode(dec);
-      const g = this.prepRgb(pp, hw, 1, i, r, 0).decode(dec);
-      const b = this.prepRgb(pp, hw, 2, i, r, g).decode(dec);
+      const r = this.prepRgb(pp, 0, i, 0, 0).decode(dec);
+      const g = this.prepRgb(pp, 1, i, r, 0).decode(dec);
+      const b = this.prepRgb(pp, 2, i, r, g).decode(dec);
       rgb[dst] = r;
       rgb[dst + 1] = g;
       rgb[dst + 2] = b;

@@ -71,11 +71,6 @@ function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : Math.min(v, hi);
 }
 
-/** floor(a / b) for non-negative safe integers, exact (no rounding of a / b). */
-function floorDiv(a: number, b: number): number {
-  return (a - (a % b)) / b;
-}
-
 /** Mean shift (Q8) of G: floor(alpha (2 x_R - 255) / 32), alpha clamped (Q12). */
 export function coefShift(coefQ12: number, x: number): number {
   return Math.floor((clamp(coefQ12, COEF_MIN, COEF_MAX) * (2 * x - 255)) / 32);
@@ -114,6 +109,8 @@ export class MixtureCdf {
    * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
    * array (the networks emit planar tensors, so stride is usually H*W). `shifts` (Q8, one
    * per component) are the coefficient shifts, added to the means before clamping.
+   * `meanOffset` and `scaleOffset` locate means and log-scales relative to the logits
+   * when all three live in one array.
    */
   prepare(
     n: number,
@@ -124,6 +121,8 @@ export class MixtureCdf {
     offset = 0,
     stride = 1,
     shifts?: ArrayLike<number>,
+    meanOffset = 0,
+    scaleOffset = 0,
   ): this {
     if (!(n >= 2 && n <= MAX_ALPHABET && Number.isInteger(n))) {
       throw new L3cError("INVALID_ARGUMENT", `alphabet size ${n} outside [2, ${MAX_ALPHABET}]`);
@@ -139,14 +138,15 @@ export class MixtureCdf {
     let m = LOGIT_MIN;
     let kMax = 0;
     for (let j = 0; j < k; j++) {
-      const l = clamp(logits[offset + j * stride], LOGIT_MIN, LOGIT_MAX);
+      const at = offset + j * stride;
+      const l = clamp(logits[at], LOGIT_MIN, LOGIT_MAX);
       if (l > m || j === 0) {
         m = l;
         kMax = j;
       }
       this.w[j] = l; // temporarily the clamped logit
-      this.mu[j] = clamp(means[offset + j * stride] + (shifts ? shifts[j] : 0), muLo, muHi);
-      this.g[j] = EXP_Q20[512 + clamp(logScales[offset + j * stride], LOG_SCALE_MIN, LOG_SCALE_MAX)];
+      this.mu[j] = clamp(means[at + meanOffset] + (shifts ? shifts[j] : 0), muLo, muHi);
+      this.g[j] = EXP_Q20[512 + clamp(logScales[at + scaleOffset], LOG_SCALE_MIN, LOG_SCALE_MAX)];
     }
     let e = 0;
     for (let j = 0; j < k; j++) {
@@ -157,12 +157,33 @@ export class MixtureCdf {
     }
     let sum = 0;
     for (let j = 0; j < k; j++) {
-      const wj = floorDiv(this.w[j] * W_ONE, e);
+      // Exact: the quotient is <= 2^15, so double rounding (< 2^-37) cannot cross an
+      // integer, and any non-integer quotient is >= 1/e >= 2^-25 away from one.
+      const wj = Math.floor((this.w[j] * W_ONE) / e);
       this.w[j] = wj;
       sum += wj;
     }
     this.w[kMax] += W_ONE - sum;
+    // Components with weight 0 add exactly 0 to F: drop them (exact, and faster).
+    let a = 0;
+    for (let j = 0; j < k; j++) {
+      if (this.w[j] === 0) continue;
+      this.w[a] = this.w[j];
+      this.mu[a] = this.mu[j];
+      this.g[a] = this.g[j];
+      a++;
+    }
+    this.k = a;
+    this.guess = clamp(Math.round(this.mu[this.kMaxIndex(a)] / 256), 0, n - 1) | 0;
     return this;
+  }
+
+  private guess = 0;
+
+  private kMaxIndex(a: number): number {
+    let best = 0;
+    for (let j = 1; j < a; j++) if (this.w[j] > this.w[best]) best = j;
+    return best;
   }
 
   /** C(v), 0 <= v <= n. */
@@ -193,13 +214,48 @@ export class MixtureCdf {
     enc.encode(lo, this.cdf(v + 1) - lo);
   }
 
-  /** Decode one symbol by bisection over C. */
+  /**
+   * Decode one symbol: probe C around the mean of the heaviest component, widen the
+   * bracket by doubling steps, then bisect. Same result as plain bisection over C (the
+   * unique v with C(v) <= target < C(v + 1)), with ~3 evaluations instead of log2(n).
+   */
   decode(dec: RangeDecoder): number {
     const t = dec.target();
-    let lo = 0;
-    let hi = this.n;
-    let clo = 0;
-    let chi = 65536;
+    const n = this.n;
+    let lo: number;
+    let hi: number;
+    let clo: number;
+    let chi: number;
+    const v0 = this.guess;
+    const c0 = this.cdf(v0);
+    if (c0 <= t) {
+      // search upward for hi with C(hi) > t
+      lo = v0;
+      clo = c0;
+      let step = 1;
+      hi = v0 + 1;
+      chi = this.cdf(hi);
+      while (chi <= t) {
+        lo = hi;
+        clo = chi;
+        step *= 2;
+        hi = Math.min(n, lo + step);
+        chi = this.cdf(hi);
+      }
+    } else {
+      hi = v0;
+      chi = c0;
+      let step = 1;
+      lo = Math.max(0, v0 - 1);
+      clo = this.cdf(lo);
+      while (clo > t) {
+        hi = lo;
+        chi = clo;
+        step *= 2;
+        lo = Math.max(0, hi - step);
+        clo = this.cdf(lo);
+      }
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const c = this.cdf(mid);

@@ -4,10 +4,11 @@
 
 Graphs (file names carry the first 16 hex digits of their SHA-256):
   encoder      x (1,3,H,W) float32 0..255  ->  z1, z2, z3 symbol indices (uint8)
-  dec3         z3                           ->  f3 (uint8), z2 params (int32)
-  dec2         z2, f3                       ->  f2 (uint8), z1 params (int32)
+  dec3         z3                           ->  f3 (uint8), z2 params (int32, NHWC)
+  dec2         z2, f3                       ->  f2 (uint8), z1 params (int32, NHWC)
   dec1         z1, f2                       ->  f1 (uint8, H/2 x W/2)
-  head0..3     f1 [, pix (uint8, 3p planes)] ->  RGB params of phase p (int32)
+  head0..3     f1 [, pix (uint8, 3p planes)] ->  RGB params of phase p (int32, NHWC)
+Parameters are channels-last so that one symbol's K components are contiguous.
 H and W are multiples of 8. The decoders are integer-only (see onnx_builder.py), so their
 outputs, and hence every CDF, are identical in every runtime. A manifest.json lists the
 files with their SHA-256; the model id stored in streams is the SHA-256 of the manifest.
@@ -129,7 +130,8 @@ class IntDecoderExporter:
                 g.output(f, f"f{s + 1}", T.UINT8, [1, cfg.Cf, "h2", "w2"])
                 fs = float(self.m.dec[s - 1].res_q.scale)
                 p = self.mixture_head(g, self.m.z_heads[s - 1], f, fs, zmult, zadd)
-                g.output(p, f"z{s}_params", T.INT32, [1, nz, "h2", "w2"])
+                p = g.op("Transpose", [p], "nhwc", perm=[0, 2, 3, 1])
+                g.output(p, f"z{s}_params", T.INT32, [1, "h2", "w2", nz])
             else:
                 g.output(hdec, "f1", T.UINT8, [1, cfg.Cf, "h", "w"])
             out[f"dec{s + 1}"] = g.model()
@@ -146,7 +148,8 @@ class IntDecoderExporter:
             t = self.conv(g, x, 128, head.c1, f1s, head.q1)
             t = self.conv(g, t, 0, head.c2, float(head.q1.scale), head.q2)
             prm = self.conv(g, t, 0, head.out, float(head.q2.scale), ("params", rmult, radd))
-            g.output(prm, "params", T.INT32, [1, 12 * cfg.K, "h", "w"])
+            prm = g.op("Transpose", [prm], "nhwc", perm=[0, 2, 3, 1])
+            g.output(prm, "params", T.INT32, [1, "h", "w", 12 * cfg.K])
             out[f"head{p}"] = g.model()
         return out
 
@@ -209,8 +212,8 @@ def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> d
         "name": name,
         "architecture": "l3c-phase4",
         "config": cfg.to_dict(),
-        "mixture": {"rgb_params": "[logits, means, log_scales, coefs] x [R, G, B] x K",
-                    "z_params": "[logits, means, log_scales] x C x K",
+        "mixture": {"rgb_params": "NHWC; last axis [logits, means, log_scales, coefs] x [R, G, B] x K",
+                    "z_params": "NHWC; last axis [logits, means, log_scales] x C x K",
                     "phases": [list(p) for p in PHASES]},
         "files": files,
         **(extra or {}),

@@ -74,16 +74,16 @@ class IntModel:
 
 
 def z_bits(sym: np.ndarray, prm: np.ndarray, C: int, K: int, L: int) -> float:
-    _, _, h, w = prm.shape
-    p = prm[0].reshape(3, C, K, h, w).transpose(0, 1, 3, 4, 2)  # (3, C, h, w, K)
+    _, h, w, _ = prm.shape  # NHWC
+    p = prm[0].reshape(h, w, 3, C, K).transpose(2, 3, 0, 1, 4)  # (3, C, h, w, K)
     wts, mu, g = intcdf.prepare(L, p[0], p[1], p[2])
     return float(intcdf.code_length_bits(sym[0].astype(np.int64), L, wts, mu, g).sum())
 
 
 def rgb_bits(xp: np.ndarray, prm: np.ndarray, K: int, valid: np.ndarray) -> float:
-    """xp: (3, h, w) pixel values of one phase; prm: (1, 12K, h, w); valid: (h, w) bool."""
-    _, _, h, w = prm.shape
-    p = prm[0].reshape(4, 3, K, h, w).transpose(0, 1, 3, 4, 2).astype(np.int64)  # (4, 3, h, w, K)
+    """xp: (3, h, w) pixel values of one phase; prm: (1, h, w, 12K) NHWC; valid: (h, w) bool."""
+    _, h, w, _ = prm.shape
+    p = prm[0].reshape(h, w, 4, 3, K).transpose(2, 3, 0, 1, 4).astype(np.int64)  # (4, 3, h, w, K)
     total = 0.0
     xr = xp[0][..., None]
     xg = xp[1][..., None]

@@ -108,8 +108,8 @@ def test_integer_graphs_match_the_fake_quantized_model(exported):
         assert (off > 0.5).mean() < 0.10  # rounding flips propagate within a graph
     # z(2) parameters: logits/log-scales in Q7, means in Q8 level units.
     c, k = model.cfg.C, model.cfg.K
-    p_int = z2p.reshape(3, c * k, *z2p.shape[2:]).astype(np.float64)
-    p_ref = rz2.double().numpy().reshape(3, c * k, *z2p.shape[2:])
+    p_int = z2p[0].transpose(2, 0, 1).reshape(3, c * k, *z2p.shape[1:3]).astype(np.float64)
+    p_ref = rz2.double().numpy().reshape(3, c * k, *z2p.shape[1:3])
     assert np.abs(p_int[0] - 128 * p_ref[0]).max() <= 2
     assert np.abs(p_int[1] - (256 * 12 * p_ref[1] + 3072)).max() <= 2
     assert np.abs(p_int[2] - 128 * p_ref[2]).max() <= 2
