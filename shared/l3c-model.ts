@@ -90,6 +90,8 @@ export class L3cTileModel {
   private readonly uniform: Int32Array;
   private readonly shifts: Int32Array;
   readonly timings: ModelTimings = { networkMs: 0, codingMs: 0 };
+  /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */
+  onParams?: (what: string, params: Int32Array) => void;
 
   constructor(id: Uint8Array, cfg: ModelConfig, runner: GraphRunner) {
     if (cfg.rgb_context !== "phase4" || cfg.S !== 3) {
@@ -124,6 +126,7 @@ export class L3cTileModel {
     const hw2 = (H >> 2) * (W >> 2);
     const f3 = expectOutput(o3, "f3", "uint8", Cf * hw2);
     const z2p = expectOutput(o3, "z2_params", "int32", 3 * C * K * hw2).data as Int32Array;
+    this.onParams?.("z2", z2p);
     const z2 = (onZ2?.(z2p) as Uint8Array | undefined) ?? z[1];
     const o2 = await this.net("dec2", {
       z2: { type: "uint8", data: z2, dims: d(2) },
@@ -132,6 +135,7 @@ export class L3cTileModel {
     const hw1 = (H >> 1) * (W >> 1);
     const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
     const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
+    this.onParams?.("z1", z1p);
     const z1 = (onZ1?.(z1p) as Uint8Array | undefined) ?? z[0];
     const o1 = await this.net("dec1", {
       z1: { type: "uint8", data: z1, dims: d(1) },
@@ -149,7 +153,9 @@ export class L3cTileModel {
     if (p > 0)
       feeds.pix = { type: "uint8", data: pix.subarray(0, 3 * p * h2 * w2), dims: [1, 3 * p, h2, w2] };
     const out = await this.net(`head${p}`, feeds);
-    return expectOutput(out, "params", "int32", 12 * K * h2 * w2).data as Int32Array;
+    const params = expectOutput(out, "params", "int32", 12 * K * h2 * w2).data as Int32Array;
+    this.onParams?.(`head${p}`, params);
+    return params;
   }
 
   /** Prepare the mixture of z channel c at position i (params NHWC, P = 3 C K). */

@@ -14,6 +14,11 @@ import { type OrtLike, OrtRunner, type OrtRunnerOptions } from "../../shared/ort
 
 export const DEFAULT_MODELS_DIR = resolve(new URL("../../models", import.meta.url).pathname);
 
+/** The models folder: $L3C_MODELS_DIR, else the repository's models/. */
+export function modelsDir(): string {
+  return process.env.L3C_MODELS_DIR ? resolve(process.env.L3C_MODELS_DIR) : DEFAULT_MODELS_DIR;
+}
+
 export interface ModelEntry {
   id: string;
   name: string;
@@ -28,7 +33,7 @@ export interface ModelEntry {
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-export function listModels(dir = DEFAULT_MODELS_DIR): ModelEntry[] {
+export function listModels(dir = modelsDir()): ModelEntry[] {
   if (!existsSync(dir)) return [];
   const out: ModelEntry[] = [];
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -70,7 +75,7 @@ export class ModelStore {
     if (!e) {
       throw new L3cError(
         "UNKNOWN_MODEL",
-        want ? `no model named ${want}` : `no models in ${this.options.dir ?? DEFAULT_MODELS_DIR}`,
+        want ? `no model named ${want}` : `no models in ${this.options.dir ?? modelsDir()}`,
       );
     }
     return e;

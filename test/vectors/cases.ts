@@ -128,8 +128,41 @@ const flip = (at: number, mask: number) => (b: Uint8Array) => {
   return b;
 };
 
+const FIXTURE_MODELS = "test/fixtures/models";
+
+/** Streams coded by the tiny fixture model (model-level conformance). */
+async function modelCase(description: string, w: number, h: number, channels: 1 | 3 | 4, tileSize: number) {
+  const { Codec } = await import("../../gpu-backend/src/codec.js");
+  const root = new URL("../../", import.meta.url).pathname;
+  const codec = await Codec.create({ modelsDir: root + FIXTURE_MODELS, threads: 1 });
+  try {
+    const img = syntheticImage(w, h, channels, w * 3 + h * 5);
+    const { bytes } = await codec.encode(img, { tileSize });
+    return {
+      meta: {
+        kind: "decode",
+        description,
+        input: "stream.l3c",
+        models: FIXTURE_MODELS,
+        expect: { width: w, height: h, channels, reference: "reference.raw" },
+      },
+      files: { "stream.l3c": bytes, "reference.raw": img.data },
+    };
+  } finally {
+    await codec.close();
+  }
+}
+
 export async function buildCases(): Promise<Record<string, CaseFiles>> {
   return {
+    "model-tiny-rgb": await modelCase(
+      "tiny fixture model, RGB 100x70, tile 64 (z1..z3, 4 phases, partial tiles)",
+      100,
+      70,
+      3,
+      64,
+    ),
+    "model-tiny-gray": await modelCase("tiny fixture model, GRAY8 37x21", 37, 21, 1, 64),
     "stored-rgb-1x1": await storedCase("smallest image: one RGB pixel, one stored tile", 1, 1, 3, 64),
     "stored-rgb-tiles": await storedCase(
       "RGB 150x70, tile 64: 3x2 stored tiles with partial edges",

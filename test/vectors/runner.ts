@@ -27,10 +27,21 @@ export interface CaseResult {
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-type Decoder = (input: Uint8Array) => Promise<{ pixels: Uint8Array } | { error: string }>;
+type Decoder = (input: Uint8Array, modelsDir?: string) => Promise<{ pixels: Uint8Array } | { error: string }>;
 
-export const libraryDecoder: Decoder = async (input) => {
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export const libraryDecoder: Decoder = async (input, modelsDir) => {
   try {
+    if (modelsDir) {
+      const { Codec } = await import("../../gpu-backend/src/codec.js");
+      const codec = await Codec.create({ modelsDir: ROOT + modelsDir, threads: 1 });
+      try {
+        return { pixels: (await codec.decode(input)).data };
+      } finally {
+        await codec.close();
+      }
+    }
     return { pixels: (await decodeImage(input)).data };
   } catch (e) {
     if (e instanceof L3cError) return { error: e.code };
@@ -67,7 +78,7 @@ export async function runCase(dir: string, decoder: Decoder): Promise<CaseResult
   };
   const fail = (message: string) => ({ name, ok: false, message });
   if (meta.kind === "decode") {
-    const r = await decoder(read(meta.input));
+    const r = await decoder(read(meta.input), meta.models);
     if (meta.expect.error) {
       if ("error" in r && r.error === meta.expect.error) return { name, ok: true, message: r.error };
       return fail(`expected error ${meta.expect.error}, got ${"error" in r ? r.error : "pixels"}`);

@@ -17,6 +17,9 @@ describe("conformance vectors", () => {
     for (const [name, c] of Object.entries(cases)) {
       const meta = JSON.parse(readFileSync(join(VECTORS_DIR, name, "case.json"), "utf8"));
       for (const [f, b] of Object.entries(c.files)) {
+        // Model-coded streams depend on the float encoder's choice of z, which may differ
+        // across CPUs; what must not change is that the committed stream decodes (above).
+        if (meta.models && f === "stream.l3c") continue;
         expect(createHash("sha256").update(b).digest("hex"), `${name}/${f}`).toBe(meta.sha256[f]);
       }
       const { sha256: _, ...rest } = meta;

@@ -1,0 +1,105 @@
+/**
+ * @module codec
+ * The Node codec: models from `models/`, onnxruntime-node (native) or onnxruntime-web
+ * (wasm) to run them, and the shared container. Encoding verifies by default that the
+ * stream decodes to exactly the input pixels before returning it.
+ */
+
+import { decodeImage, type EncodeOptions, encodeImage } from "../../shared/container.js";
+import { L3cError } from "../../shared/errors.js";
+import type { Limits } from "../../shared/format.js";
+import type { RawImage } from "../../shared/image.js";
+import type { OrtLike } from "../../shared/ort-runner.js";
+import { type ModelEntry, ModelStore } from "./model-store.js";
+
+export type Runtime = "node" | "wasm";
+
+export interface CodecOptions {
+  runtime?: Runtime;
+  /** onnxruntime intra-op threads (0: default). */
+  threads?: number;
+  modelsDir?: string;
+  optimization?: "disabled" | "basic" | "extended" | "all";
+}
+
+export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
+  if (runtime === "node") return (await import("onnxruntime-node")) as unknown as OrtLike;
+  const web = await import("onnxruntime-web");
+  return web as unknown as OrtLike;
+}
+
+export class Codec {
+  private constructor(
+    readonly store: ModelStore,
+    readonly runtime: Runtime,
+  ) {}
+
+  static async create(opts: CodecOptions = {}): Promise<Codec> {
+    const runtime = opts.runtime ?? "node";
+    if (runtime !== "node" && runtime !== "wasm") {
+      throw new L3cError(
+        "INVALID_ARGUMENT",
+        `Expected "node" or "wasm" for runtime but received "${String(runtime)}"`,
+      );
+    }
+    const ort = await loadOrt(runtime);
+    const store = new ModelStore(ort, {
+      dir: opts.modelsDir,
+      threads: opts.threads,
+      optimization: opts.optimization,
+      executionProviders: runtime === "wasm" ? ["wasm"] : ["cpu"],
+    });
+    return new Codec(store, runtime);
+  }
+
+  model(nameOrId?: string): ModelEntry {
+    if (!nameOrId) return this.store.defaultEntry();
+    const e = this.store.entries.find(
+      (m) => m.name === nameOrId || m.id === nameOrId || m.id.startsWith(nameOrId),
+    );
+    if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${nameOrId}`);
+    return e;
+  }
+
+  async encode(
+    img: RawImage,
+    opts: {
+      model?: string;
+      tileSize?: number;
+      verify?: boolean;
+      onProgress?: EncodeOptions["onProgress"];
+    } = {},
+  ) {
+    const entry = this.model(opts.model);
+    const model = this.store.get(entry.id);
+    if (!model) throw new L3cError("UNKNOWN_MODEL", entry.id);
+    const r = await encodeImage(img, { model, tileSize: opts.tileSize ?? 512, onProgress: opts.onProgress });
+    if (opts.verify !== false) {
+      const back = await this.decode(r.bytes);
+      if (back.width !== img.width || back.height !== img.height || back.channels !== img.channels) {
+        throw new L3cError("PIXEL_CHECKSUM", "verification: decoded image has another shape");
+      }
+      const a = back.data;
+      const b = img.data;
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] !== b[i]) throw new L3cError("PIXEL_CHECKSUM", `verification: pixel byte ${i} differs`);
+      }
+    }
+    return { ...r, model: entry };
+  }
+
+  decode(
+    bytes: Uint8Array,
+    opts: { limits?: Partial<Limits>; onProgress?: (d: number, t: number) => void } = {},
+  ) {
+    return decodeImage(bytes, {
+      models: this.store.resolver,
+      limits: opts.limits,
+      onProgress: opts.onProgress,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
