@@ -117,8 +117,8 @@ export class L3cTileModel {
     z: [Uint8Array, Uint8Array, Uint8Array],
     H: number,
     W: number,
-    onZ2?: (params: Int32Array) => void | Uint8Array,
-    onZ1?: (params: Int32Array) => void | Uint8Array,
+    onZ2?: (params: Int32Array) => Uint8Array | undefined,
+    onZ1?: (params: Int32Array) => Uint8Array | undefined,
   ): Promise<{ f1: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
     const { C, Cf, K } = this.cfg;
     const d = (s: number) => [1, C, H >> s, W >> s];
@@ -127,7 +127,7 @@ export class L3cTileModel {
     const f3 = expectOutput(o3, "f3", "uint8", Cf * hw2);
     const z2p = expectOutput(o3, "z2_params", "int32", 3 * C * K * hw2).data as Int32Array;
     this.onParams?.("z2", z2p);
-    const z2 = (onZ2?.(z2p) as Uint8Array | undefined) ?? z[1];
+    const z2 = onZ2?.(z2p) ?? z[1];
     const o2 = await this.net("dec2", {
       z2: { type: "uint8", data: z2, dims: d(2) },
       f3: { type: "uint8", data: f3.data, dims: [1, Cf, H >> 2, W >> 2] },
@@ -136,7 +136,7 @@ export class L3cTileModel {
     const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
     const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
     this.onParams?.("z1", z1p);
-    const z1 = (onZ1?.(z1p) as Uint8Array | undefined) ?? z[0];
+    const z1 = onZ1?.(z1p) ?? z[0];
     const o1 = await this.net("dec1", {
       z1: { type: "uint8", data: z1, dims: d(1) },
       f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
@@ -210,6 +210,7 @@ export class L3cTileModel {
       for (let c = 0; c < C; c++)
         for (let i = 0; i < hw; i++) this.prepZ(p, c, i).encode(enc, zs[c * hw + i]);
       this.timings.codingMs += performance.now() - t;
+      return undefined;
     };
     const { f1 } = await this.decoders(
       z,
@@ -218,7 +219,7 @@ export class L3cTileModel {
       codeZ(z[1], (H >> 2) * (W >> 2)),
       codeZ(z[0], (H >> 1) * (W >> 1)),
     );
-    await this.pixels(f1, H, W, width, height, (pp, hw, i, planes, src) => {
+    await this.pixels(f1, H, W, width, height, (pp, i, planes, src) => {
       const r = rgb[src];
       const g = rgb[src + 1];
       this.prepRgb(pp, 0, i, 0, 0).encode(enc, r);
@@ -242,7 +243,7 @@ export class L3cTileModel {
     W: number,
     width: number,
     height: number,
-    code: (p: Int32Array, hw: number, i: number, rgbOut: Uint8Array, src: number) => void,
+    code: (p: Int32Array, i: number, rgbOut: Uint8Array, src: number) => void,
   ): Promise<void> {
     const h2 = H >> 1;
     const w2 = W >> 1;
@@ -261,7 +262,7 @@ export class L3cTileModel {
           const xx = 2 * x + dx;
           if (xx >= width) break;
           const i = y * w2 + x;
-          code(params, hw, i, px, (yy * width + xx) * 3);
+          code(params, i, px, (yy * width + xx) * 3);
           if (plane >= 0) {
             pix[plane + i] = px[0];
             pix[plane + hw + i] = px[1];
@@ -299,7 +300,7 @@ export class L3cTileModel {
       decodeZ((H >> 1) * (W >> 1)),
     );
     const rgb = new Uint8Array(width * height * 3);
-    await this.pixels(f1, H, W, width, height, (pp, hw, i, out, dst) => {
+    await this.pixels(f1, H, W, width, height, (pp, i, out, dst) => {
       const r = this.prepRgb(pp, 0, i, 0, 0).decode(dec);
       const g = this.prepRgb(pp, 1, i, r, 0).decode(dec);
       const b = this.prepRgb(pp, 2, i, r, g).decode(dec);
