@@ -66,6 +66,8 @@ import { crc32 } from "./crc32.js";
 import { expectInteger, L3cError } from "./errors.js";
 
 export const MAGIC = Object.freeze([0x89, 0x4c, 0x33, 0x43]);
+/** Media type of a stream over HTTP (vendor tree, RFC 6838); file extension `.l3c`. */
+export const MEDIA_TYPE = "image/vnd.l3c";
 export const FORMAT_VERSION = 1;
 export const FIXED_HEADER_BYTES = 56;
 export const INDEX_ENTRY_BYTES = 8;

@@ -59,6 +59,8 @@ export const PHASES: ReadonlyArray<readonly [number, number]> = [
 export interface ModelTimings {
   networkMs: number;
   codingMs: number;
+  /** Sum over encoded symbols of -log2 p (the model's likelihood, in bits). */
+  idealBits: number;
 }
 
 function uniformCdf(n: number): Int32Array {
@@ -89,7 +91,7 @@ export class L3cTileModel {
   private readonly mix: MixtureCdf;
   private readonly uniform: Int32Array;
   private readonly shifts: Int32Array;
-  readonly timings: ModelTimings = { networkMs: 0, codingMs: 0 };
+  readonly timings: ModelTimings = { networkMs: 0, codingMs: 0, idealBits: 0 };
   /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */
   onParams?: (what: string, params: Int32Array) => void;
 
@@ -204,11 +206,12 @@ export class L3cTileModel {
     const enc = new RangeEncoder(Math.max(1024, width * height));
     const t0 = performance.now();
     for (let i = 0; i < z[2].length; i++) enc.encodeSymbol(this.uniform, z[2][i]);
+    let bits = z[2].length * Math.log2(L);
     this.timings.codingMs += performance.now() - t0;
     const codeZ = (zs: Uint8Array, hw: number) => (p: Int32Array) => {
       const t = performance.now();
       for (let c = 0; c < C; c++)
-        for (let i = 0; i < hw; i++) this.prepZ(p, c, i).encode(enc, zs[c * hw + i]);
+        for (let i = 0; i < hw; i++) bits += 16 - Math.log2(this.prepZ(p, c, i).encode(enc, zs[c * hw + i]));
       this.timings.codingMs += performance.now() - t;
       return undefined;
     };
@@ -222,13 +225,14 @@ export class L3cTileModel {
     await this.pixels(f1, H, W, width, height, (pp, i, planes, src) => {
       const r = rgb[src];
       const g = rgb[src + 1];
-      this.prepRgb(pp, 0, i, 0, 0).encode(enc, r);
-      this.prepRgb(pp, 1, i, r, 0).encode(enc, g);
-      this.prepRgb(pp, 2, i, r, g).encode(enc, rgb[src + 2]);
+      bits += 48 - Math.log2(this.prepRgb(pp, 0, i, 0, 0).encode(enc, r));
+      bits -= Math.log2(this.prepRgb(pp, 1, i, r, 0).encode(enc, g));
+      bits -= Math.log2(this.prepRgb(pp, 2, i, r, g).encode(enc, rgb[src + 2]));
       planes[0] = r;
       planes[1] = g;
       planes[2] = rgb[src + 2];
     });
+    this.timings.idealBits += bits;
     return enc.finish().slice();
   }
 

@@ -205,13 +205,15 @@ export class MixtureCdf {
     return Math.floor((f * this.scale) / TWO35) + v;
   }
 
-  /** Code symbol v (0 <= v < n). */
-  encode(enc: RangeEncoder, v: number): void {
+  /** Code symbol v (0 <= v < n); returns its frequency (of 65536). */
+  encode(enc: RangeEncoder, v: number): number {
     if (!(v >= 0 && v < this.n && Number.isInteger(v))) {
       throw new L3cError("INVALID_ARGUMENT", `symbol ${v} outside alphabet of ${this.n}`);
     }
     const lo = this.cdf(v);
-    enc.encode(lo, this.cdf(v + 1) - lo);
+    const size = this.cdf(v + 1) - lo;
+    enc.encode(lo, size);
+    return size;
   }
 
   /**

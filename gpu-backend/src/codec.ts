@@ -20,6 +20,8 @@ export interface CodecOptions {
   threads?: number;
   modelsDir?: string;
   optimization?: "disabled" | "basic" | "extended" | "all";
+  /** onnxruntime execution providers (default: cpu for node, wasm for wasm). */
+  executionProviders?: string[];
 }
 
 export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
@@ -47,7 +49,7 @@ export class Codec {
       dir: opts.modelsDir,
       threads: opts.threads,
       optimization: opts.optimization,
-      executionProviders: runtime === "wasm" ? ["wasm"] : ["cpu"],
+      executionProviders: opts.executionProviders ?? (runtime === "wasm" ? ["wasm"] : ["cpu"]),
     });
     return new Codec(store, runtime);
   }

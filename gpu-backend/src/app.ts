@@ -1,0 +1,177 @@
+/**
+ * @module app
+ * The backend's Hono app: /v1/encode, /v1/decode, /healthz, /readyz, /metrics,
+ * /openapi.json. Work runs through a bounded scheduler (503 + Retry-After when full);
+ * every failure becomes a JSON error with the status its L3cError carries.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { L3cError } from "../../shared/errors.js";
+import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { negotiate } from "../../shared/http/accept.js";
+import { checkBearer } from "./auth.js";
+import type { Codec } from "./codec.js";
+import type { BackendConfig } from "./config.js";
+import { readImage } from "./image-io.js";
+import { createMetrics } from "./metrics.js";
+import { OPENAPI } from "./openapi.js";
+import { QueueFullError, QueueTimeoutError, Scheduler } from "./scheduler.js";
+
+export interface AppDeps {
+  config: BackendConfig;
+  codec: Codec;
+  /** Reported by /readyz ("cpu", "cuda", "wasm"). */
+  executionProvider: string;
+}
+
+const DECODE_TYPES = ["image/png", "image/webp", "image/avif"] as const;
+
+function errorBody(code: string, message: string, detail?: string) {
+  return { error: { code, message, ...(detail ? { detail } : {}) } };
+}
+
+export function createApp({ config, codec, executionProvider }: AppDeps) {
+  const scheduler = new Scheduler(config.maxConcurrency, config.maxQueue, config.queueTimeoutMs);
+  const metrics = createMetrics(scheduler);
+  const app = new Hono();
+  let ready = false;
+  let draining = false;
+
+  app.use("*", async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const route = c.req.routePath ?? c.req.path;
+    metrics.requests.inc({ route, status: String(c.res.status) });
+    metrics.latency.observe({ route }, (performance.now() - t0) / 1000);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof L3cError) {
+      return c.json(errorBody(err.code, err.message, err.detail), err.status as 400);
+    }
+    if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
+      c.header("Retry-After", "1");
+      return c.json(errorBody("OVERLOADED", err.message), 503);
+    }
+    console.error(err);
+    return c.json(errorBody("INTERNAL", "internal error"), 500);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", (c) =>
+    c.json(
+      {
+        ready: ready && !draining,
+        executionProvider,
+        runtime: codec.runtime,
+        models: codec.store.entries.map((m) => ({ name: m.name, id: m.id })),
+        defaultModel: ready ? codec.model().id : null,
+      },
+      ready && !draining ? 200 : 503,
+    ),
+  );
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+  );
+  app.get("/openapi.json", (c) => c.json(OPENAPI));
+
+  const v1 = new Hono();
+  v1.use("*", async (c, next) => {
+    if (!checkBearer(c.req.header("Authorization"), config.token)) {
+      c.header("WWW-Authenticate", 'Bearer realm="l3c"');
+      return c.json(errorBody("UNAUTHORIZED", "missing or wrong credential"), 401);
+    }
+    if (draining) {
+      c.header("Retry-After", "5");
+      return c.json(errorBody("SHUTTING_DOWN", "the server is shutting down"), 503);
+    }
+    await next();
+  });
+  v1.use(
+    "*",
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      // The rest of the body is not read: close the connection so it is not reused.
+      onError: (c) =>
+        c.json(errorBody("LIMIT_EXCEEDED", `request body over ${config.maxBodyBytes} bytes`), 413, {
+          Connection: "close",
+        }),
+    }),
+  );
+
+  v1.post("/encode", async (c) => {
+    const tileRaw = c.req.query("tile");
+    const tile = tileRaw === undefined ? undefined : Number(tileRaw);
+    if (tile !== undefined && !(Number.isInteger(tile) && tile >= 64 && tile <= 4096 && tile % 8 === 0)) {
+      throw new L3cError(
+        "INVALID_ARGUMENT",
+        `Expected a multiple of 8 in [64, 4096] for tile but received ${tileRaw}`,
+      );
+    }
+    const model = c.req.query("model");
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
+    const result = await scheduler.run(async () => {
+      const img = await readImage(body, config.maxPixels);
+      const r = await codec.encode(img, { model, tileSize: tile, verify: true });
+      metrics.megapixels.inc({ op: "encode" }, (img.width * img.height) / 1e6);
+      return { ...r, subpixels: img.width * img.height * (img.channels === 1 ? 1 : 3) };
+    });
+    return c.body(result.bytes as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": MEDIA_TYPE,
+      "X-L3C-Model": result.model.id,
+      "X-L3C-Bpsp": ((result.bytes.length * 8) / result.subpixels).toFixed(4),
+    });
+  });
+
+  v1.post("/decode", async (c) => {
+    const type = negotiate(c.req.header("Accept"), DECODE_TYPES);
+    if (!type) {
+      return c.json(
+        errorBody("NOT_ACCEPTABLE", "Accept allows none of image/png, image/webp, image/avif"),
+        406,
+      );
+    }
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const limits = { maxPixels: config.maxPixels, maxStreamBytes: config.maxBodyBytes };
+    parseHeader(body, limits); // reject bad streams before queueing
+    const out = await scheduler.run(async () => {
+      const img = await codec.decode(body, { limits });
+      metrics.megapixels.inc({ op: "decode" }, (img.width * img.height) / 1e6);
+      const { default: sharp } = await import("sharp");
+      const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+      const buf =
+        type === "image/png"
+          ? await s.png().toBuffer()
+          : type === "image/webp"
+            ? await s.webp({ lossless: true }).toBuffer()
+            : await s.avif({ lossless: true }).toBuffer();
+      return buf;
+    });
+    return c.body(
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength) as Uint8Array<ArrayBuffer>,
+      200,
+      {
+        "Content-Type": type,
+        Vary: "Accept",
+      },
+    );
+  });
+
+  app.route("/v1", v1);
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", "no such route"), 404));
+
+  return {
+    app,
+    scheduler,
+    metrics,
+    setReady(v: boolean) {
+      ready = v;
+    },
+    /** Stop taking work and resolve when in-flight work is done. */
+    async drain() {
+      draining = true;
+      await scheduler.idle();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * @module config
+ * Backend configuration from the environment, validated at start (a bad value stops the
+ * service with a message naming the variable, never a surprise at request time).
+ */
+
+export interface BackendConfig {
+  port: number;
+  host: string;
+  /** Bearer credential the edge presents (L3C_BACKEND_TOKEN, required). */
+  token: string;
+  /** Requests coded at once (L3C_MAX_CONCURRENCY, default 1: one request uses every core). */
+  maxConcurrency: number;
+  /** Requests waiting beyond those (L3C_MAX_QUEUE, default 8); more get 503 + Retry-After. */
+  maxQueue: number;
+  /** Largest request body in bytes (L3C_MAX_BODY_BYTES, default 64 MiB). */
+  maxBodyBytes: number;
+  /** Largest image in pixels, checked before decoding any input (L3C_MAX_PIXELS, default 50 M). */
+  maxPixels: number;
+  /** Longest a request may wait in the queue (L3C_QUEUE_TIMEOUT_MS, default 30000). */
+  queueTimeoutMs: number;
+  /** onnxruntime threads (L3C_THREADS, default: all cores). */
+  threads?: number;
+  /** Models folder (L3C_MODELS_DIR, default: the repository's models/). */
+  modelsDir?: string;
+  /** "node" or "wasm" runtime (L3C_RUNTIME, default node). */
+  runtime: "node" | "wasm";
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`Expected integer between ${min} and ${max} for ${name} but received ${raw}`);
+  }
+  return v;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
+  const token = env.L3C_BACKEND_TOKEN ?? "";
+  if (token.length < 16) {
+    throw new ConfigError("L3C_BACKEND_TOKEN must be set to a secret of at least 16 characters");
+  }
+  const runtime = env.L3C_RUNTIME ?? "node";
+  if (runtime !== "node" && runtime !== "wasm") {
+    throw new ConfigError(`Expected node or wasm for L3C_RUNTIME but received ${runtime}`);
+  }
+  return {
+    port: int(env, "PORT", 8788, 0, 65535),
+    host: env.HOST ?? "127.0.0.1",
+    token,
+    maxConcurrency: int(env, "L3C_MAX_CONCURRENCY", 1, 1, 64),
+    maxQueue: int(env, "L3C_MAX_QUEUE", 8, 0, 10_000),
+    maxBodyBytes: int(env, "L3C_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxPixels: int(env, "L3C_MAX_PIXELS", 50_000_000, 1, 2 ** 28),
+    queueTimeoutMs: int(env, "L3C_QUEUE_TIMEOUT_MS", 30_000, 1, 3_600_000),
+    threads: env.L3C_THREADS ? int(env, "L3C_THREADS", 0, 1, 256) : undefined,
+    modelsDir: env.L3C_MODELS_DIR || undefined,
+    runtime,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * @module openapi
+ * The service's OpenAPI 3.1 document, served at GET /openapi.json.
+ */
+import { MEDIA_TYPE } from "../../shared/format.js";
+
+const error = {
+  description: "Error",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: { code: { type: "string" }, message: { type: "string" }, detail: { type: "string" } },
+          },
+        },
+      },
+    },
+  },
+};
+
+export const OPENAPI = {
+  openapi: "3.1.0",
+  info: { title: "l3c-edge backend", version: "1.0.0", description: "Encode and decode .l3c streams." },
+  components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+  security: [{ bearer: [] }],
+  paths: {
+    "/v1/encode": {
+      post: {
+        summary:
+          "Encode an image (PNG, JPEG, WebP, TIFF, PNM) losslessly; the stream is verified before it is returned.",
+        parameters: [
+          { name: "model", in: "query", schema: { type: "string" }, description: "model name or id" },
+          {
+            name: "tile",
+            in: "query",
+            schema: { type: "integer", minimum: 64, maximum: 4096, multipleOf: 8 },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: { "image/*": { schema: { type: "string", format: "binary" } } },
+        },
+        responses: {
+          200: {
+            description: "The stream",
+            headers: {
+              "X-L3C-Model": { schema: { type: "string" } },
+              "X-L3C-Bpsp": { schema: { type: "number" } },
+            },
+            content: { [MEDIA_TYPE]: { schema: { type: "string", format: "binary" } } },
+          },
+          400: error,
+          401: error,
+          413: error,
+          415: error,
+          503: error,
+        },
+      },
+    },
+    "/v1/decode": {
+      post: {
+        summary: "Decode a stream to PNG, WebP (lossless) or AVIF (lossless), chosen by Accept.",
+        requestBody: {
+          required: true,
+          content: { [MEDIA_TYPE]: { schema: { type: "string", format: "binary" } } },
+        },
+        responses: {
+          200: {
+            description: "The image",
+            content: {
+              "image/png": { schema: { type: "string", format: "binary" } },
+              "image/webp": { schema: { type: "string", format: "binary" } },
+              "image/avif": { schema: { type: "string", format: "binary" } },
+            },
+          },
+          400: error,
+          401: error,
+          406: error,
+          413: error,
+          422: error,
+          503: error,
+        },
+      },
+    },
+    "/healthz": { get: { security: [], summary: "Liveness", responses: { 200: { description: "ok" } } } },
+    "/readyz": {
+      get: {
+        security: [],
+        summary: "Readiness: models loaded, execution provider",
+        responses: { 200: { description: "ready" }, 503: { description: "not ready" } },
+      },
+    },
+    "/metrics": {
+      get: { security: [], summary: "Prometheus metrics", responses: { 200: { description: "text" } } },
+    },
+    "/openapi.json": {
+      get: { security: [], summary: "This document", responses: { 200: { description: "json" } } },
+    },
+  },
+} as const;

@@ -1,0 +1,176 @@
+/** The backend as a real HTTP server on loopback, with the tiny fixture model. */
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syntheticImage } from "../../test/helpers/left-model.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { start } from "./server.js";
+
+const TOKEN = "test-token-0123456789";
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+let srv: Awaited<ReturnType<typeof start>>;
+let base = "";
+let png: Uint8Array;
+const img = syntheticImage(120, 90, 3, 7);
+
+beforeAll(async () => {
+  srv = await start({
+    L3C_BACKEND_TOKEN: TOKEN,
+    L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
+    PORT: "0",
+    L3C_MAX_CONCURRENCY: "1",
+    L3C_MAX_QUEUE: "2",
+    L3C_MAX_PIXELS: "1000000",
+    L3C_MAX_BODY_BYTES: "2000000",
+    L3C_THREADS: "1",
+    L3C_DISABLE_CUDA: "1",
+  });
+  base = `http://127.0.0.1:${srv.port}`;
+  png = new Uint8Array(
+    await sharp(img.data, { raw: { width: 120, height: 90, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+});
+afterAll(async () => {
+  await srv?.stop();
+});
+
+const post = (path: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+  fetch(base + path, {
+    method: "POST",
+    body: body as Uint8Array<ArrayBuffer>,
+    headers: { ...AUTH, ...headers },
+  });
+
+async function rawPixels(bytes: ArrayBuffer) {
+  return new Uint8Array(await sharp(Buffer.from(bytes)).raw().toBuffer());
+}
+
+describe("backend service", () => {
+  it("serves health, readiness, metrics and its OpenAPI document without a credential", async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await (await fetch(`${base}/readyz`)).json();
+    expect(ready).toMatchObject({ ready: true, executionProvider: "cpu", models: [{ name: "tiny" }] });
+    const api = await (await fetch(`${base}/openapi.json`)).json();
+    expect(Object.keys(api.paths)).toContain("/v1/encode");
+    const m = await (await fetch(`${base}/metrics`)).text();
+    expect(m).toContain("l3c_queue_depth");
+  });
+
+  it("rejects missing and wrong credentials", async () => {
+    const r1 = await fetch(`${base}/v1/encode`, { method: "POST", body: png as Uint8Array<ArrayBuffer> });
+    expect(r1.status).toBe(401);
+    expect(r1.headers.get("www-authenticate")).toContain("Bearer");
+    const r2 = await post("/v1/encode", png, { Authorization: `Bearer ${TOKEN}x` });
+    expect(r2.status).toBe(401);
+    expect((await r2.json()).error.code).toBe("UNAUTHORIZED");
+  });
+
+  it("encodes and decodes losslessly to PNG, WebP and AVIF by Accept", async () => {
+    const enc = await post("/v1/encode?tile=64", png);
+    expect(enc.status).toBe(200);
+    expect(enc.headers.get("content-type")).toBe("image/vnd.l3c");
+    expect(enc.headers.get("x-l3c-model")).toMatch(/^[0-9a-f]{64}$/);
+    const stream = new Uint8Array(await enc.arrayBuffer());
+    for (const [accept, type] of [
+      ["image/png", "image/png"],
+      ["image/webp", "image/webp"],
+      ["image/avif,image/webp;q=0.5", "image/avif"],
+      ["*/*", "image/png"],
+    ]) {
+      const dec = await post("/v1/decode", stream, { Accept: accept });
+      expect(dec.status, accept).toBe(200);
+      expect(dec.headers.get("content-type")).toBe(type);
+      expect(dec.headers.get("vary")).toBe("Accept");
+      expect(await rawPixels(await dec.arrayBuffer()), accept).toEqual(img.data);
+    }
+    expect((await post("/v1/decode", stream, { Accept: "text/html" })).status).toBe(406);
+  });
+
+  it("answers bad input with 4xx JSON errors", async () => {
+    const enc = await post("/v1/encode", png);
+    const stream = new Uint8Array(await enc.arrayBuffer());
+    const cases: Array<[string, Uint8Array, number, string, string?]> = [
+      ["/v1/decode", stream.subarray(0, stream.length - 3), 400, "TRUNCATED"],
+      ["/v1/decode", new TextEncoder().encode("hello"), 400, "BAD_MAGIC"],
+      ["/v1/encode", new TextEncoder().encode("not an image"), 415, "UNSUPPORTED_IMAGE"],
+      ["/v1/encode", new Uint8Array(0), 400, "INVALID_ARGUMENT"],
+      ["/v1/encode?tile=65", png, 400, "INVALID_ARGUMENT"],
+      ["/v1/encode", new Uint8Array(2_000_001), 413, "LIMIT_EXCEEDED"],
+    ];
+    const unknown = stream.slice();
+    unknown[30] ^= 1; // model id byte: header CRC then fails first
+    cases.push(["/v1/decode", unknown, 400, "HEADER_CHECKSUM"]);
+    for (const [path, body, status, code] of cases) {
+      const r = await post(path, body);
+      expect(r.status, `${path} ${code}`).toBe(status);
+      expect((await r.json()).error.code).toBe(code);
+    }
+    // too many pixels: checked from the header before decoding
+    const big = new Uint8Array(
+      await sharp({ create: { width: 1200, height: 1000, channels: 3, background: "#fff" } })
+        .png()
+        .toBuffer(),
+    );
+    const r = await post("/v1/encode", big);
+    expect(r.status).toBe(415); // sharp refuses beyond limitInputPixels before decoding
+    expect((await r.json()).error.detail).toMatch(/pixel/i);
+  });
+
+  it("under 10x overload answers only 200 or 503 with Retry-After, and stays up", async () => {
+    const rss0 = process.memoryUsage().rss;
+    const capacity = 1 + 2;
+    const rs = await Promise.all(
+      Array.from({ length: 10 * capacity }, () => post("/v1/encode?tile=64", png)),
+    );
+    const statuses = rs.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(capacity);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    for (const r of rs.filter((r) => r.status === 503)) expect(r.headers.get("retry-after")).toBe("1");
+    await Promise.all(rs.map((r) => r.arrayBuffer()));
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(512 * 1024 * 1024);
+    const m = await (await fetch(`${base}/metrics`)).text();
+    expect(m).toMatch(/l3c_requests_total\{route="\/v1\/encode",status="503"\} \d+/);
+  });
+
+  it("validates its configuration with messages naming the variable", () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({ L3C_BACKEND_TOKEN: "short" })).toThrow("L3C_BACKEND_TOKEN");
+    expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, PORT: "99999" })).toThrow(
+      "Expected integer between 0 and 65535 for PORT but received 99999",
+    );
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("finishes in-flight work, then refuses new work", async () => {
+    const s = await start({
+      L3C_BACKEND_TOKEN: TOKEN,
+      L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
+      PORT: "0",
+      L3C_DISABLE_CUDA: "1",
+      L3C_THREADS: "1",
+    });
+    const url = `http://127.0.0.1:${s.port}`;
+    const big = syntheticImage(400, 300, 3, 3);
+    const body = new Uint8Array(
+      await sharp(big.data, { raw: { width: 400, height: 300, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    const inFlight = fetch(`${url}/v1/encode`, {
+      method: "POST",
+      body: body as Uint8Array<ArrayBuffer>,
+      headers: AUTH,
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = s.stop();
+    const r = await inFlight;
+    expect(r.status).toBe(200);
+    expect((await r.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    await stopped;
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
