@@ -10,12 +10,18 @@
  *    (cdf[i] = floor(i 65536 / L)).
  * 2. z2: C x H/4 x W/4 symbols, same order, mixture CDFs (n = L) from `dec3(z3)`.
  * 3. z1: C x H/2 x W/2 symbols, mixture CDFs from `dec2(z2, f3)`.
- * 4. pixels, in four phases p = 0..3 with offsets (dy, dx) = (0,0), (1,1), (0,1), (1,0):
- *    `head_p(f1, pix)` with f1 = `dec1(z1, f2)` and pix = the 3p planes (R, G, B of each
- *    earlier phase, H/2 x W/2 each, value 128 outside the tile) gives the parameters; for
- *    each position in raster order whose pixel (2y + dy, 2x + dx) lies inside the tile,
- *    code R, then G (means shifted by coefShift(alpha, R)), then B (coefShift2(beta, R,
- *    gamma, G)), all with n = 256.
+ * 4. pixels, in stages. A stage runs one head graph on features f and pixel planes pix
+ *    (3 planes, R G B, per earlier phase; value 128 outside the tile) and codes, for each
+ *    grid position (y, x) in raster order whose pixel (y step + oy, x step + ox) lies
+ *    inside the tile, R, then G (means shifted by coefShift(alpha, R)), then B
+ *    (coefShift2(beta, R, gamma, G)), all with n = 256. Phases (dy, dx) = (0,0), (1,1),
+ *    (0,1), (1,0).
+ *    - architecture "phase4": `head{p}` (p = 0..3) on f1 = `dec1(z1, f2)`, step 2,
+ *      offset (dy_p, dx_p), planes of phases 0..p-1.
+ *    - architecture "pyramid": `base` on h3 (step 8, no planes), then for levels
+ *      l = 3, 2, 1 and p = 1..3: `l{l}p{p}` on h3, h2, f1 respectively, step 2^l,
+ *      offset (dy_p, dx_p) 2^(l-1), planes of phases 0..p-1 of that level (phase 0 being
+ *      the pixels at multiples of 2^l, coded by earlier stages).
  * Parameter tensors are channels-last (positions x P): z params P = (3, C, K) =
  * [logits, means, log-scales]; RGB params P = (4, 3, K) = [logits, means, log-scales,
  * coefs], so one symbol's K components are contiguous.
@@ -37,6 +43,18 @@ export interface TensorData {
 /** Runs one of the model's graphs by role ("encoder", "dec3", ..., "head3"). */
 export interface GraphRunner {
   run(role: string, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+}
+
+/** One pixel stage (see the module doc). */
+interface Stage {
+  role: string;
+  feat: "f1" | "h2" | "h3";
+  featName: string;
+  step: number;
+  oy: number;
+  ox: number;
+  /** Offsets of the earlier phases whose pixels are the head's planes. */
+  ctx: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface ModelConfig {
@@ -96,7 +114,7 @@ export class L3cTileModel {
   onParams?: (what: string, params: Int32Array) => void;
 
   constructor(id: Uint8Array, cfg: ModelConfig, runner: GraphRunner) {
-    if (cfg.rgb_context !== "phase4" || cfg.S !== 3) {
+    if ((cfg.rgb_context !== "phase4" && cfg.rgb_context !== "pyramid") || cfg.S !== 3) {
       throw new L3cError("UNKNOWN_MODEL", `architecture ${cfg.rgb_context}/S=${cfg.S} is not supported`);
     }
     this.id = id;
@@ -121,7 +139,7 @@ export class L3cTileModel {
     W: number,
     onZ2?: (params: Int32Array) => Uint8Array | undefined,
     onZ1?: (params: Int32Array) => Uint8Array | undefined,
-  ): Promise<{ f1: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
+  ): Promise<{ f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
     const { C, Cf, K } = this.cfg;
     const d = (s: number) => [1, C, H >> s, W >> s];
     const o3 = await this.net("dec3", { z3: { type: "uint8", data: z[2], dims: d(3) } });
@@ -144,20 +162,62 @@ export class L3cTileModel {
       f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
     });
     const f1 = expectOutput(o1, "f1", "uint8", Cf * hw1).data as Uint8Array;
-    return { f1, z2, z1 };
+    if (this.cfg.rgb_context !== "pyramid") return { f1, z2, z1 };
+    const h3 = expectOutput(o3, "h3", "uint8", Cf * (H >> 3) * (W >> 3)).data as Uint8Array;
+    const h2 = expectOutput(o2, "h2", "uint8", Cf * hw2).data as Uint8Array;
+    return { f1, h2, h3, z2, z1 };
   }
 
-  private async head(p: number, f1: Uint8Array, pix: Uint8Array, H: number, W: number): Promise<Int32Array> {
+  /** Run a pixel head graph on features (gh x gw) and `np` pixel planes. */
+  private async head(
+    st: Stage,
+    feat: Uint8Array,
+    pix: Uint8Array,
+    gh: number,
+    gw: number,
+  ): Promise<Int32Array> {
     const { Cf, K } = this.cfg;
-    const h2 = H >> 1;
-    const w2 = W >> 1;
-    const feeds: Record<string, TensorData> = { f1: { type: "uint8", data: f1, dims: [1, Cf, h2, w2] } };
-    if (p > 0)
-      feeds.pix = { type: "uint8", data: pix.subarray(0, 3 * p * h2 * w2), dims: [1, 3 * p, h2, w2] };
-    const out = await this.net(`head${p}`, feeds);
-    const params = expectOutput(out, "params", "int32", 12 * K * h2 * w2).data as Int32Array;
-    this.onParams?.(`head${p}`, params);
+    const np = st.ctx.length;
+    const feeds: Record<string, TensorData> = {
+      [st.featName]: { type: "uint8", data: feat, dims: [1, Cf, gh, gw] },
+    };
+    if (np > 0)
+      feeds.pix = { type: "uint8", data: pix.subarray(0, 3 * np * gh * gw), dims: [1, 3 * np, gh, gw] };
+    const out = await this.net(st.role, feeds);
+    const params = expectOutput(out, "params", "int32", 12 * K * gh * gw).data as Int32Array;
+    this.onParams?.(st.role, params);
     return params;
+  }
+
+  /** The pixel stages of this architecture, in coding order. */
+  private stages(): Stage[] {
+    if (this.cfg.rgb_context === "phase4") {
+      return PHASES.map(([dy, dx], p) => ({
+        role: `head${p}`,
+        feat: "f1" as const,
+        featName: "f1",
+        step: 2,
+        oy: dy,
+        ox: dx,
+        ctx: PHASES.slice(0, p).map(([y, x]) => [y, x] as const),
+      }));
+    }
+    const out: Stage[] = [{ role: "base", feat: "h3", featName: "f", step: 8, oy: 0, ox: 0, ctx: [] }];
+    for (const lv of [3, 2, 1]) {
+      const half = 1 << (lv - 1);
+      for (let p = 1; p < 4; p++) {
+        out.push({
+          role: `l${lv}p${p}`,
+          feat: lv === 3 ? "h3" : lv === 2 ? "h2" : "f1",
+          featName: "f",
+          step: 2 * half,
+          oy: PHASES[p][0] * half,
+          ox: PHASES[p][1] * half,
+          ctx: PHASES.slice(0, p).map(([y, x]) => [y * half, x * half] as const),
+        });
+      }
+    }
+    return out;
   }
 
   /** Prepare the mixture of z channel c at position i (params NHWC, P = 3 C K). */
@@ -215,14 +275,14 @@ export class L3cTileModel {
       this.timings.codingMs += performance.now() - t;
       return undefined;
     };
-    const { f1 } = await this.decoders(
+    const feats = await this.decoders(
       z,
       H,
       W,
       codeZ(z[1], (H >> 2) * (W >> 2)),
       codeZ(z[0], (H >> 1) * (W >> 1)),
     );
-    await this.pixels(f1, H, W, width, height, (pp, i, planes, src) => {
+    await this.pixels(feats, H, W, width, height, (pp, i, planes, src) => {
       const r = rgb[src];
       const g = rgb[src + 1];
       bits += 48 - Math.log2(this.prepRgb(pp, 0, i, 0, 0).encode(enc, r));
@@ -237,41 +297,55 @@ export class L3cTileModel {
   }
 
   /**
-   * Walk the four phases: run head p, then call `code` for every in-tile position with
-   * the params, plane size, position index, a 3-slot scratch for the decoded R, G, B
-   * and the pixel's offset in the packed RGB tile. Fills the pix planes as it goes.
+   * Walk the pixel stages: run each head, then call `code` for every in-tile position
+   * with the params, the position index in the stage grid and the pixel's offset in the
+   * packed RGB tile; `code` returns the coded R, G, B in `px`, which are recorded as
+   * known pixels for the planes of later stages.
    */
   private async pixels(
-    f1: Uint8Array,
+    feats: { f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array },
     H: number,
     W: number,
     width: number,
     height: number,
-    code: (p: Int32Array, i: number, rgbOut: Uint8Array, src: number) => void,
+    code: (p: Int32Array, i: number, px: Uint8Array, src: number) => void,
   ): Promise<void> {
-    const h2 = H >> 1;
-    const w2 = W >> 1;
-    const hw = h2 * w2;
-    const pix = new Uint8Array(9 * hw).fill(128);
+    const plane = H * W;
+    const known = new Uint8Array(3 * plane).fill(128);
     const px = new Uint8Array(3);
-    for (let p = 0; p < 4; p++) {
-      const params = await this.head(p, f1, pix, H, W);
-      const t = performance.now();
-      const [dy, dx] = PHASES[p];
-      const plane = p < 3 ? 3 * p * hw : -1;
-      for (let y = 0; y < h2; y++) {
-        const yy = 2 * y + dy;
-        if (yy >= height) break;
-        for (let x = 0; x < w2; x++) {
-          const xx = 2 * x + dx;
-          if (xx >= width) break;
-          const i = y * w2 + x;
-          code(params, i, px, (yy * width + xx) * 3);
-          if (plane >= 0) {
-            pix[plane + i] = px[0];
-            pix[plane + hw + i] = px[1];
-            pix[plane + 2 * hw + i] = px[2];
+    let pix = new Uint8Array(0);
+    for (const st of this.stages()) {
+      const gh = H / st.step;
+      const gw = W / st.step;
+      const hw = gh * gw;
+      const np = st.ctx.length;
+      if (pix.length < 3 * np * hw) pix = new Uint8Array(3 * np * hw);
+      for (let q = 0; q < np; q++) {
+        const [qy, qx] = st.ctx[q];
+        for (let c = 0; c < 3; c++) {
+          const dst = (3 * q + c) * hw;
+          const src = c * plane;
+          for (let y = 0; y < gh; y++) {
+            const row = src + (y * st.step + qy) * W + qx;
+            for (let x = 0; x < gw; x++) pix[dst + y * gw + x] = known[row + x * st.step];
           }
+        }
+      }
+      const feat = feats[st.feat];
+      if (!feat) throw new L3cError("UNKNOWN_MODEL", `graph features ${st.feat} missing`);
+      const params = await this.head(st, feat, pix, gh, gw);
+      const t = performance.now();
+      for (let y = 0; y < gh; y++) {
+        const yy = y * st.step + st.oy;
+        if (yy >= height) break;
+        for (let x = 0; x < gw; x++) {
+          const xx = x * st.step + st.ox;
+          if (xx >= width) break;
+          code(params, y * gw + x, px, (yy * width + xx) * 3);
+          const k = yy * W + xx;
+          known[k] = px[0];
+          known[plane + k] = px[1];
+          known[2 * plane + k] = px[2];
         }
       }
       this.timings.codingMs += performance.now() - t;
@@ -296,7 +370,7 @@ export class L3cTileModel {
       return zs;
     };
     const empty = new Uint8Array(0);
-    const { f1 } = await this.decoders(
+    const feats = await this.decoders(
       [empty, empty, z3],
       H,
       W,
@@ -304,7 +378,7 @@ export class L3cTileModel {
       decodeZ((H >> 1) * (W >> 1)),
     );
     const rgb = new Uint8Array(width * height * 3);
-    await this.pixels(f1, H, W, width, height, (pp, i, out, dst) => {
+    await this.pixels(feats, H, W, width, height, (pp, i, out, dst) => {
       const r = this.prepRgb(pp, 0, i, 0, 0).decode(dec);
       const g = this.prepRgb(pp, 1, i, r, 0).decode(dec);
       const b = this.prepRgb(pp, 2, i, r, g).decode(dec);

@@ -55,10 +55,10 @@ async function decodeTraced(codec: Codec, bytes: Uint8Array) {
   }
 }
 
-async function crossCheck(img: RawImage, tileSize = 64) {
+async function crossCheck(img: RawImage, tileSize = 64, model = "tiny") {
   const streams = new Map<string, Uint8Array>();
   for (const s of SETUPS) {
-    const r = await codecs.get(key(s))!.encode(img, { tileSize, verify: false });
+    const r = await codecs.get(key(s))!.encode(img, { tileSize, verify: false, model });
     streams.set(key(s), r.bytes);
   }
   for (const [encKey, bytes] of streams) {
@@ -76,6 +76,10 @@ async function crossCheck(img: RawImage, tileSize = 64) {
 describe("codec with the tiny fixture model", () => {
   it("is lossless across runtimes, threads and optimization levels (generated images)", async () => {
     await crossCheck(syntheticImage(150, 70, 3, 9));
+  });
+
+  it("also for the phase4 architecture", async () => {
+    await crossCheck(syntheticImage(77, 61, 3, 2), 64, "tiny-phase4");
   });
 
   it.each([

@@ -66,19 +66,32 @@ export class ModelStore {
     this.entries = listModels(options.dir);
   }
 
-  /** The default model for encoding: L3C_MODEL (name or id) or the newest listed. */
+  /**
+   * The model new streams are encoded with: $L3C_MODEL (name or id), else the name in
+   * `<models>/default`, else the only model present.
+   */
   defaultEntry(): ModelEntry {
-    const want = process.env.L3C_MODEL;
-    const e = want
-      ? this.entries.find((m) => m.name === want || m.id === want)
-      : this.entries[this.entries.length - 1];
-    if (!e) {
-      throw new L3cError(
-        "UNKNOWN_MODEL",
-        want ? `no model named ${want}` : `no models in ${this.options.dir ?? modelsDir()}`,
-      );
+    const dir = this.options.dir ?? modelsDir();
+    let want = process.env.L3C_MODEL;
+    if (!want) {
+      try {
+        want = readFileSync(join(dir, "default"), "utf8").trim() || undefined;
+      } catch {
+        want = undefined;
+      }
     }
-    return e;
+    if (want) {
+      const e = this.entries.find((m) => m.name === want || m.id === want);
+      if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${want} in ${dir}`);
+      return e;
+    }
+    if (this.entries.length === 1) return this.entries[0];
+    throw new L3cError(
+      "UNKNOWN_MODEL",
+      this.entries.length
+        ? `several models in ${dir} and no default file; set L3C_MODEL`
+        : `no models in ${dir}`,
+    );
   }
 
   get(hexId: string): L3cTileModel | undefined {

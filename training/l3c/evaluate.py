@@ -35,7 +35,7 @@ def image_bits(model: L3C, img: np.ndarray, device, bf16: bool) -> tuple[float, 
     xp = pad_to(x, 2 ** model.cfg.S).contiguous(memory_format=torch.channels_last)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         zs, _ = model.encode(xp)
-        feats = model.decode_features(zs)
+        feats, hs = model.decode_all(zs)
     import math
     from . import mixture
 
@@ -48,22 +48,9 @@ def image_bits(model: L3C, img: np.ndarray, device, bf16: bool) -> tuple[float, 
         v = (zs[s - 1].float() + 1.0) * ((cfg.L - 1) / 2.0)
         bz -= float(mixture.log_prob(v, logits, means, ls, cfg.L).sum()) / mixture.LN2
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        lp = model.rgb_log_prob(xp, feats[0])
-    if model.cfg.rgb_context == "phase4":
-        lp = _unphase(lp)
+        lp = model.rgb_log_prob(xp, feats[0], hs)
     bx = -float(lp[..., :h, :w].sum()) / mixture.LN2
     return bx, bz
-
-
-def _unphase(lp: torch.Tensor) -> torch.Tensor:
-    """(B, 12, H/2, W/2) per-phase log-probs -> (B, 3, H, W)."""
-    from .model import PHASES
-
-    b, _, h2, w2 = lp.shape
-    out = lp.new_zeros(b, 3, 2 * h2, 2 * w2)
-    for p, (dy, dx) in enumerate(PHASES):
-        out[:, :, dy::2, dx::2] = lp[:, 3 * p : 3 * p + 3]
-    return out
 
 
 def center_crop(img: np.ndarray, c: int) -> np.ndarray:

@@ -114,8 +114,9 @@ class IntDecoderExporter:
 
     def graphs(self) -> dict[str, onnx.ModelProto]:
         cfg = self.cfg
-        if cfg.rgb_context != "phase4" or cfg.S != 3:
-            raise ValueError("integer export supports rgb_context='phase4' with S=3")
+        if cfg.rgb_context not in ("phase4", "pyramid") or cfg.S != 3:
+            raise ValueError("integer export supports rgb_context 'phase4' or 'pyramid' with S=3")
+        pyramid = cfg.rgb_context == "pyramid"
         out = {}
         zmult, zadd = self.z_param_map()
         nz = 3 * cfg.C * cfg.K
@@ -132,26 +133,38 @@ class IntDecoderExporter:
                 p = self.mixture_head(g, self.m.z_heads[s - 1], f, fs, zmult, zadd)
                 p = g.op("Transpose", [p], "nhwc", perm=[0, 2, 3, 1])
                 g.output(p, f"z{s}_params", T.INT32, [1, "h2", "w2", nz])
+                if pyramid:
+                    g.output(hdec, f"h{s + 1}", T.UINT8, [1, cfg.Cf, "h", "w"])
             else:
                 g.output(hdec, "f1", T.UINT8, [1, cfg.Cf, "h", "w"])
             out[f"dec{s + 1}"] = g.model()
-        rmult, radd = self.rgb_param_map()
-        f1s = float(self.m.dec[0].res_q.scale)
-        for p, head in enumerate(self.m.phase_heads):
-            g = GraphBuilder(f"head{p}")
-            f1 = g.input("f1", T.UINT8, [1, cfg.Cf, "h", "w"])
-            x = f1
-            if p:
-                pix = g.input("pix", T.UINT8, [1, 3 * p, "h", "w"])
-                x = g.op("Concat", [f1, pix], "cat", axis=1)
-            assert isinstance(head, PhaseHead)
-            t = self.conv(g, x, 128, head.c1, f1s, head.q1)
-            t = self.conv(g, t, 0, head.c2, float(head.q1.scale), head.q2)
-            prm = self.conv(g, t, 0, head.out, float(head.q2.scale), ("params", rmult, radd))
-            prm = g.op("Transpose", [prm], "nhwc", perm=[0, 2, 3, 1])
-            g.output(prm, "params", T.INT32, [1, "h", "w", 12 * cfg.K])
-            out[f"head{p}"] = g.model()
+        if pyramid:
+            heads = [("base", self.m.base_head, 3, 0, "f")] + [
+                (f"l{lv}p{p}", self.m.level_heads[f"l{lv}p{p}"], lv, p, "f") for lv in (3, 2, 1) for p in (1, 2, 3)
+            ]
+        else:
+            heads = [(f"head{p}", h, 1, p, "f1") for p, h in enumerate(self.m.phase_heads)]
+        for role, head, level, p, fname in heads:
+            out[role] = self.pixel_head(role, head, level, p, fname)
         return out
+
+    def pixel_head(self, role: str, head: PhaseHead, level: int, p: int, fname: str) -> onnx.ModelProto:
+        """Graph of one pixel head: features of D(level) [+ 3p pixel planes] -> RGB params (NHWC)."""
+        cfg = self.cfg
+        rmult, radd = self.rgb_param_map()
+        fs = float(self.m.dec[level - 1].res_q.scale)
+        g = GraphBuilder(role)
+        f = g.input(fname, T.UINT8, [1, cfg.Cf, "h", "w"])
+        x = f
+        if p:
+            pix = g.input("pix", T.UINT8, [1, 3 * p, "h", "w"])
+            x = g.op("Concat", [f, pix], "cat", axis=1)
+        t = self.conv(g, x, 128, head.c1, fs, head.q1)
+        t = self.conv(g, t, 0, head.c2, float(head.q1.scale), head.q2)
+        prm = self.conv(g, t, 0, head.out, float(head.q2.scale), ("params", rmult, radd))
+        prm = g.op("Transpose", [prm], "nhwc", perm=[0, 2, 3, 1])
+        g.output(prm, "params", T.INT32, [1, "h", "w", 12 * cfg.K])
+        return g.model()
 
 
 def encoder_graph(model: L3C) -> onnx.ModelProto:
@@ -210,11 +223,13 @@ def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> d
     manifest = {
         "format": "l3c-model/1",
         "name": name,
-        "architecture": "l3c-phase4",
+        "architecture": f"l3c-{cfg.rgb_context}",
         "config": cfg.to_dict(),
         "mixture": {"rgb_params": "NHWC; last axis [logits, means, log_scales, coefs] x [R, G, B] x K",
                     "z_params": "NHWC; last axis [logits, means, log_scales] x C x K",
-                    "phases": [list(p) for p in PHASES]},
+                    "phases": [list(p) for p in PHASES],
+                    "pixel_order": ("base (x[::8, ::8] from h3), then phases 1..3 of levels 3, 2, 1"
+                                    if cfg.rgb_context == "pyramid" else "phases 0..3 of x")},
         "files": files,
         **(extra or {}),
     }

@@ -20,9 +20,9 @@ from .quant import set_mode
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make(out: Path = ROOT / "test" / "fixtures" / "models") -> dict:
+def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:
     torch.manual_seed(1234)
-    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context="phase4"))
+    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context=arch))
     # Make the encoder produce varied z so every z CDF is exercised.
     for e in model.enc:
         torch.nn.init.normal_(e.to_z.weight, std=0.3)
@@ -35,12 +35,13 @@ def make(out: Path = ROOT / "test" / "fixtures" / "models") -> dict:
             img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255)
             model(torch.from_numpy(img).permute(2, 0, 1)[None].float())
     set_mode(model, "qat")
-    return export(model.eval(), out, "tiny", {"note": "untrained test fixture; made by python -m l3c.fixture"})
+    return export(model.eval(), out, name, {"note": "untrained test fixture; made by python -m l3c.fixture"})
 
 
 def main() -> int:
-    m = make()
-    print(f"tiny fixture model id {m['id']}")
+    for arch, name in (("pyramid", "tiny"), ("phase4", "tiny-phase4")):
+        m = make(arch=arch, name=name)
+        print(f"{name} fixture model id {m['id']}")
     return 0
 
 

@@ -50,27 +50,52 @@ class IntModel:
     def forward(self, x: np.ndarray, h: int | None = None, w: int | None = None):
         """x: (H, W, 3) uint8, H and W multiples of 8, the tile (h x w) edge-padded.
 
-        The encoder sees the padded tile; the heads' pixel planes hold 128 outside the
-        tile (the decoder cannot know padded values before it has decoded their sources).
+        The encoder sees the padded tile; pixel planes fed to the heads hold 128 outside
+        the tile (the decoder cannot know padded values before it has decoded their
+        sources). Returns z symbols, z params and the pixel stages: (role, params,
+        sub-pixel values (3, gh, gw), (step, oy, ox)) in coding order.
         """
+        H, W = x.shape[:2]
+        h = H if h is None else h
+        w = W if w is None else w
         xt = x.transpose(2, 0, 1)[None].astype(np.float32)
         z1, z2, z3 = self.run("encoder", x=xt)
-        f3, z2p = self.run("dec3", z3=z3)
-        f2, z1p = self.run("dec2", z2=z2, f3=f3)
+        pyramid = self.cfg["rgb_context"] == "pyramid"
+        o3 = self.run("dec3", z3=z3)
+        f3, z2p = o3[0], o3[1]
+        o2 = self.run("dec2", z2=z2, f3=f3)
+        f2, z1p = o2[0], o2[1]
         (f1,) = self.run("dec1", z1=z1, f2=f2)
-        xp = x.transpose(2, 0, 1).copy()  # (3, H, W)
-        xp[:, h if h is not None else x.shape[0] :, :] = 128
-        xp[:, :, w if w is not None else x.shape[1] :] = 128
-        heads = []
-        pix = []
-        for p, (dy, dx) in enumerate(PHASES):
-            feeds = {"f1": f1}
-            if p:
-                feeds["pix"] = np.concatenate(pix, 0)[None]
-            (prm,) = self.run(f"head{p}", **feeds)
-            heads.append(prm)
-            pix.append(np.ascontiguousarray(xp[:, dy::2, dx::2]))
-        return {"z": (z1, z2, z3), "zp": (z1p, z2p), "heads": heads, "f1": f1}
+        known = x.transpose(2, 0, 1).copy()  # (3, H, W)
+        known[:, h:, :] = 128
+        known[:, :, w:] = 128
+        stages = []
+        if pyramid:
+            feats = {3: o3[2], 2: o2[2], 1: f1}
+            (prm,) = self.run("base", f=feats[3])
+            stages.append(("base", prm, known[:, ::8, ::8], (8, 0, 0)))
+            for lv in (3, 2, 1):
+                st = 2 ** (lv - 1)
+                xl = known[:, ::st, ::st]
+                pix = [np.ascontiguousarray(xl[:, 0::2, 0::2])]
+                for p in (1, 2, 3):
+                    dy, dx = PHASES[p]
+                    (prm,) = self.run(f"l{lv}p{p}", f=feats[lv], pix=np.concatenate(pix, 0)[None])
+                    xp = np.ascontiguousarray(xl[:, dy::2, dx::2])
+                    stages.append((f"l{lv}p{p}", prm, xp, (2 * st, dy * st, dx * st)))
+                    pix.append(xp)
+        else:
+            pix = []
+            for p, (dy, dx) in enumerate(PHASES):
+                feeds = {"f1": f1}
+                if p:
+                    feeds["pix"] = np.concatenate(pix, 0)[None]
+                (prm,) = self.run(f"head{p}", **feeds)
+                xp = np.ascontiguousarray(known[:, dy::2, dx::2])
+                stages.append((f"head{p}", prm, xp, (2, dy, dx)))
+                pix.append(xp)
+        return {"z": (z1, z2, z3), "zp": (z1p, z2p), "stages": stages, "f1": f1,
+                "heads": [st[1] for st in stages]}
 
 
 def z_bits(sym: np.ndarray, prm: np.ndarray, C: int, K: int, L: int) -> float:
@@ -112,12 +137,11 @@ def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
     bz += z_bits(z2, out["zp"][1], C, K, L)
     bz += z_bits(z1, out["zp"][0], C, K, L)
     bx = 0.0
-    xp = xpad.transpose(2, 0, 1)
-    for p, (dy, dx) in enumerate(PHASES):
-        ys = np.arange(dy, xpad.shape[0], 2)
-        xs = np.arange(dx, xpad.shape[1], 2)
+    for _, prm, xv, (step, oy, ox) in out["stages"]:
+        ys = oy + step * np.arange(xv.shape[1])
+        xs = ox + step * np.arange(xv.shape[2])
         valid = (ys[:, None] < h) & (xs[None, :] < w)
-        bx += rgb_bits(xp[:, dy::2, dx::2], out["heads"][p], K, valid)
+        bx += rgb_bits(xv, prm, K, valid)
     return bx, bz
 
 

@@ -10,6 +10,10 @@ parameters of p(z(s-1) | f(s)); z(S) is uniform. At the RGB scale the model is e
 * ``rgb_context="phase4"``: x is split into its four 2x2 polyphase components, coded in
   the order (0,0), (1,1), (0,1), (1,0); the head of phase p sees f(1) and the pixels of
   phases < p. Four light passes at half resolution replace the full-resolution head.
+* ``rgb_context="pyramid"``: the polyphase split applied at every scale: x3 = x[::8, ::8]
+  is coded from D(3)'s features, then the three other phases of x2 = x[::4, ::4] (from
+  D(3)'s features and x3), of x1 = x[::2, ::2] (from D(2)) and of x (from D(1)). Only
+  1/64 of the pixels are coded without neighbouring pixels; 10 light passes in all.
 
 Only the decoder side (D(s) and heads) must be bit-exact; see l3c/qat.py for the integer
 version. Activation quantization points are `ActQ` modules (identity until QAT is on).
@@ -186,8 +190,8 @@ def init_mixture_out(conv: nn.Conv2d, n_kinds: int, ls_kind: int, ls_init: float
 class L3C(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        if cfg.rgb_context not in ("none", "phase4"):
-            raise ValueError(f"rgb_context must be 'none' or 'phase4', got {cfg.rgb_context!r}")
+        if cfg.rgb_context not in ("none", "phase4", "pyramid"):
+            raise ValueError(f"rgb_context must be 'none', 'phase4' or 'pyramid', got {cfg.rgb_context!r}")
         self.cfg = cfg
         cf = cfg.Cf
         self.quantizer = Quantizer(cfg.L)
@@ -208,6 +212,15 @@ class L3C(nn.Module):
         if cfg.rgb_context == "none":
             self.rgb_head = MixtureHead(cf, n_params_rgb(cfg))
             init_mixture_out(self.rgb_head.out, 4, 2, 3.5)
+        elif cfg.rgb_context == "pyramid":
+            hc = cfg.head_ch or cf
+            self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
+            self.base_head = PhaseHead(cf, 0, hc, 3 * 4 * cfg.K)
+            self.level_heads = nn.ModuleDict(
+                {f"l{lv}p{p}": PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for lv in range(1, cfg.S + 1) for p in (1, 2, 3)}
+            )
+            for h in [self.base_head, *self.level_heads.values()]:
+                init_mixture_out(h.out, 4, 2, 3.5)
         else:
             hc = cfg.head_ch or cf
             self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
@@ -224,14 +237,14 @@ class L3C(nn.Module):
         cfg = self.cfg
         z_scale = 2.0 / (cfg.L - 1)
         for s, d in enumerate(self.dec):
-            d.conv_in.in_quants, d.conv_in.out_quant = [z_scale], d.res_q
+            d.conv_in.wire([z_scale], d.res_q)
             for b in d.blocks:
-                b.c1.in_quants, b.c1.out_quant = [d.res_q], b.act_q
-                b.c2.in_quants, b.c2.out_quant = [b.act_q], d.res_q
-            d.after.in_quants, d.after.out_quant = [d.res_q], d.res_q
+                b.c1.wire([d.res_q], b.act_q)
+                b.c2.wire([b.act_q], d.res_q)
+            d.after.wire([d.res_q], d.res_q)
             up = self.up[s]
             if isinstance(up, Upsampler):
-                up.conv.in_quants, up.conv.out_quant = [d.res_q], up.out_q
+                up.conv.wire([d.res_q], up.out_q)
         half = (cfg.L - 1) / 2.0
         ck = cfg.C * cfg.K
         z_out = torch.tensor([1 / 128.0] * ck + [1 / (256.0 * half)] * ck + [1 / 128.0] * ck, dtype=torch.float64)
@@ -242,20 +255,28 @@ class L3C(nn.Module):
 
         def wire_head(head: MixtureHead, f_q: ActQ, out_scales: torch.Tensor) -> None:
             for c in head.dil:
-                c.in_quants, c.out_quant = [f_q], head.act_q
-            head.out.in_quants, head.out.out_quant = [head.act_q], out_scales
+                c.wire([f_q], head.act_q)
+            head.out.wire([head.act_q], out_scales)
 
         for s in range(1, cfg.S):
             wire_head(self.z_heads[s - 1], self.up[s].out_q, z_out)
         if cfg.rgb_context == "none":
             wire_head(self.rgb_head, self.up[0].out_q, rgb_out)
+        elif cfg.rgb_context == "pyramid":
+            heads = [(self.base_head, cfg.S, 0)] + [
+                (self.level_heads[f"l{lv}p{p}"], lv, p) for lv in range(1, cfg.S + 1) for p in (1, 2, 3)
+            ]
+            for h, lv, p in heads:
+                f_q = self.dec[lv - 1].res_q
+                h.c1.wire([f_q, self.pix_q] if p else [f_q], h.q1)
+                h.c2.wire([h.q1], h.q2)
+                h.out.wire([h.q2], rgb_out)
         else:
             f1_q = self.dec[0].res_q
             for p, h in enumerate(self.phase_heads):
-                h.c1.in_quants = [f1_q, self.pix_q] if p else [f1_q]
-                h.c1.out_quant = h.q1
-                h.c2.in_quants, h.c2.out_quant = [h.q1], h.q2
-                h.out.in_quants, h.out.out_quant = [h.q2], rgb_out
+                h.c1.wire([f1_q, self.pix_q] if p else [f1_q], h.q1)
+                h.c2.wire([h.q1], h.q2)
+                h.out.wire([h.q2], rgb_out)
 
     # -- parameter layout -------------------------------------------------------------
     def split_z(self, p: torch.Tensor):
@@ -285,22 +306,29 @@ class L3C(nn.Module):
             idxs.append(idx)
         return zs, idxs
 
-    def decode_features(self, zs):
-        """Run D(S)..D(1); returns [f(1), ..., f(S)] where f(s) feeds p(z(s-1))."""
+    def decode_all(self, zs):
+        """Run D(S)..D(1). Returns (feats, hs): feats[s] = f(s+1) (upsampled; feeds D(s) and
+        p(z(s))), hs[s] = D(s+1)'s output at the resolution of z(s+1) (pyramid pixel heads)."""
         feats = [None] * self.cfg.S
+        hs = [None] * self.cfg.S
         f_above = None
         for s in reversed(range(self.cfg.S)):
             h = self.dec[s](zs[s], f_above)
+            hs[s] = h
             f = self.up[s](h)
             feats[s] = f
             f_above = f
-        return feats
+        return feats, hs
+
+    def decode_features(self, zs):
+        """Run D(S)..D(1); returns [f(1), ..., f(S)] where f(s) feeds p(z(s-1))."""
+        return self.decode_all(zs)[0]
 
     def forward(self, x: torch.Tensor):
         """Returns (bits_x, bits_z) summed per image, each of shape (B,)."""
         cfg = self.cfg
         zs, _ = self.encode(x)
-        feats = self.decode_features(zs)
+        feats, hs = self.decode_all(zs)
         bits_z = torch.zeros(x.shape[0], device=x.device)
         # z(S) uniform
         zS = zs[-1]
@@ -310,22 +338,45 @@ class L3C(nn.Module):
             v = (zs[s - 1].float() + 1.0) * ((cfg.L - 1) / 2.0)
             lp = mixture.log_prob(v, logits, means, ls, cfg.L)
             bits_z = bits_z - lp.sum(dim=(1, 2, 3)) / mixture.LN2
-        bits_x = -self.rgb_log_prob(x, feats[0]).sum(dim=(1, 2, 3)) / mixture.LN2
+        bits_x = -self.rgb_log_prob(x, feats[0], hs).sum(dim=(1, 2, 3)) / mixture.LN2
         return bits_x, bits_z
 
-    def rgb_log_prob(self, x, f1):
-        k = self.cfg.K
+    def _head_lp(self, head, f, pix: list, xp: torch.Tensor) -> torch.Tensor:
+        ctx = torch.cat(pix, dim=1) if pix else None
+        logits, means, ls, coefs = self.split_rgb(head(f, ctx), self.cfg.K)
+        means = mixture.rgb_means(means, coefs, xp)
+        return mixture.log_prob(xp, logits, means, ls, 256)
+
+    def _pix(self, xp: torch.Tensor) -> torch.Tensor:
+        return self.pix_q((xp - 128.0) / 128.0)
+
+    def rgb_log_prob(self, x, f1, hs=None):
+        """log p of every sub-pixel, as a (B, 3, H, W) map (padding included)."""
         if self.cfg.rgb_context == "none":
-            logits, means, ls, coefs = self.split_rgb(self.rgb_head(f1), k)
+            logits, means, ls, coefs = self.split_rgb(self.rgb_head(f1), self.cfg.K)
             means = mixture.rgb_means(means, coefs, x)
             return mixture.log_prob(x, logits, means, ls, 256)
-        out = []
-        pix = []
-        for p, (dy, dx) in enumerate(PHASES):
-            xp = x[:, :, dy::2, dx::2]
-            ctx = torch.cat(pix, dim=1) if pix else None
-            logits, means, ls, coefs = self.split_rgb(self.phase_heads[p](f1, ctx), k)
-            means = mixture.rgb_means(means, coefs, xp)
-            out.append(mixture.log_prob(xp, logits, means, ls, 256))
-            pix.append(self.pix_q((xp - 128.0) / 128.0))
-        return torch.cat(out, dim=1)
+        out = x.new_zeros(x.shape, dtype=torch.float32)
+        if self.cfg.rgb_context == "phase4":
+            pix = []
+            for p, (dy, dx) in enumerate(PHASES):
+                xp = x[:, :, dy::2, dx::2]
+                out[:, :, dy::2, dx::2] = self._head_lp(self.phase_heads[p], f1, pix, xp)
+                pix.append(self._pix(xp))
+            return out
+        # pyramid: x3 = x[::8, ::8] from D(3)'s features, then the three other phases of
+        # x2 = x[::4, ::4], x1 = x[::2, ::2] and x, each level from D(level)'s features.
+        S = self.cfg.S
+        step = 2**S
+        out[:, :, ::step, ::step] = self._head_lp(self.base_head, hs[S - 1], [], x[:, :, ::step, ::step])
+        for level in range(S, 0, -1):
+            st = 2 ** (level - 1)
+            xl = x[:, :, ::st, ::st]
+            pix = [self._pix(xl[:, :, 0::2, 0::2])]
+            for p in range(1, 4):
+                dy, dx = PHASES[p]
+                xp = xl[:, :, dy::2, dx::2]
+                lp = self._head_lp(self.level_heads[f"l{level}p{p}"], hs[level - 1], pix, xp)
+                out[:, :, dy * st :: 2 * st, dx * st :: 2 * st] = lp
+                pix.append(self._pix(xp))
+        return out

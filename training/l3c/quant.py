@@ -82,7 +82,18 @@ class QConv(nn.Conv2d):
         self.in_splits = tuple(in_splits) if in_splits else (cin,)
         self.qat = False
         self.in_quants: list | None = None
-        self.out_quant = None
+        self._out: list = [None]  # a plain list: the quantizer must not become a submodule
+
+    @property
+    def out_quant(self):
+        """The output quantizer (ActQ) or per-channel output scales (tensor), or None."""
+        return self._out[0]
+
+    def wire(self, in_quants: list, out_quant) -> None:
+        """Set the input quantizers (ActQ or fixed scales) and the output quantizer/scales.
+        (A method, not attribute assignment: nn.Module would register an ActQ as a child.)"""
+        self.in_quants = list(in_quants)
+        self._out[0] = out_quant
 
     def part_input_scales(self) -> list[float]:
         if self.in_quants is None:

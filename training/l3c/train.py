@@ -47,7 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--B", type=int, default=8)
     p.add_argument("--K", type=int, default=10)
     p.add_argument("--head-ch", type=int, default=0)
-    p.add_argument("--rgb-context", choices=("none", "phase4"), default="phase4")
+    p.add_argument("--rgb-context", choices=("none", "phase4", "pyramid"), default="pyramid")
+    p.add_argument("--init-from", type=Path, help="warm start: copy matching weights from this checkpoint")
     p.add_argument("--bf16", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--eval-every", type=float, default=10.0, help="minutes between validation runs")
@@ -79,6 +80,29 @@ def bf16_supported(device: torch.device) -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def warm_start(model: L3C, path: Path) -> int:
+    """Copy weights of matching name and shape; a phase4 model's heads seed a pyramid
+    model's heads (phase 0 -> base, phase p -> every level's phase p)."""
+    src = torch.load(path, map_location="cpu", weights_only=False)["model"]
+    mapped = dict(src)
+    if model.cfg.rgb_context == "pyramid":
+        for k, v in src.items():
+            if k.startswith("phase_heads.0."):
+                mapped["base_head." + k[len("phase_heads.0.") :]] = v
+            elif k.startswith("phase_heads."):
+                p, rest = k[len("phase_heads.") :].split(".", 1)
+                for lv in range(1, model.cfg.S + 1):
+                    mapped[f"level_heads.l{lv}p{p}.{rest}"] = v
+    own = model.state_dict()
+    n = 0
+    for k, v in mapped.items():
+        if k in own and own[k].shape == v.shape:
+            own[k].copy_(v)
+            n += 1
+    model.load_state_dict(own)
+    return n
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -108,6 +132,9 @@ def main(argv=None) -> int:
         cfg = ModelConfig(Cf=a.Cf, B=a.B, K=a.K, rgb_context=a.rgb_context, head_ch=a.head_ch)
     torch.manual_seed(a.seed)
     model = L3C(cfg).to(device).to(memory_format=torch.channels_last)
+    if ck is None and a.init_from:
+        n = warm_start(model, a.init_from)
+        print(f"warm start: {n} tensors from {a.init_from}", file=sys.stderr)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.0)
     sampler = CropSampler(train_set, a.crop, a.seed)
     step = 0

@@ -71,7 +71,9 @@ def exported(data, tmp_path_factory):
 
 def test_export_names_files_by_content_hash(exported):
     _, mdir, manifest = exported
-    assert set(manifest["files"]) == {"encoder", "dec3", "dec2", "dec1", "head0", "head1", "head2", "head3"}
+    heads = {"base"} | {f"l{lv}p{p}" for lv in (1, 2, 3) for p in (1, 2, 3)}
+    assert set(manifest["files"]) == {"encoder", "dec3", "dec2", "dec1"} | heads
+    assert manifest["architecture"] == "l3c-pyramid"
     import hashlib
 
     for role, f in manifest["files"].items():
@@ -94,8 +96,8 @@ def test_integer_graphs_match_the_fake_quantized_model(exported):
     z1, z2, z3 = (rng.integers(0, 25, (1, 5, 16 >> s, 24 >> s)).astype(np.uint8) for s in range(3))
     real_z = lambda z: torch.from_numpy(z.astype(np.float32)) / 12.0 - 1.0
     deq = lambda q, act: torch.from_numpy((q.astype(np.float32) - 128) * float(act.scale))
-    f3, z2p = im.run("dec3", z3=z3)
-    f2, z1p = im.run("dec2", z2=z2, f3=f3)
+    f3, z2p, _ = im.run("dec3", z3=z3)
+    f2, z1p, _ = im.run("dec2", z2=z2, f3=f3)
     (f1,) = im.run("dec1", z1=z1, f2=f2)
     with torch.no_grad():
         r3 = model.up[2](model.dec[2](real_z(z3), None))
@@ -136,26 +138,31 @@ def test_integer_graphs_are_identical_in_onnxruntime_node_and_web(exported, tmp_
     x = rng.integers(0, 256, (32, 40, 3)).astype(np.uint8)
     out = im.forward(x)
     z1, z2, z3 = out["z"]
-    f3, z2p = im.run("dec3", z3=z3)
-    f2, z1p = im.run("dec2", z2=z2, f3=f3)
+    f3, z2p, h3 = im.run("dec3", z3=z3)
+    f2, z1p, h2 = im.run("dec2", z2=z2, f3=f3)
     (f1,) = im.run("dec1", z1=z1, f2=f2)
     pix = np.ascontiguousarray(x.transpose(2, 0, 1)[:, ::2, ::2])[None]
-    (h1,) = im.run("head1", f1=f1, pix=pix)
-    arrays = {"z3": z3, "z2": z2, "z1": z1, "f3": f3, "f2": f2, "f1": f1, "z2p": z2p, "z1p": z1p, "pix": pix, "h1": h1}
+    (p1,) = im.run("l1p1", f=f1, pix=pix)
+    (pb,) = im.run("base", f=h3)
+    arrays = {"z3": z3, "z2": z2, "z1": z1, "f3": f3, "f2": f2, "f1": f1, "z2p": z2p, "z1p": z1p, "pix": pix,
+              "p1": p1, "h3": h3, "h2": h2, "pb": pb}
     for k, v in arrays.items():
         np.ascontiguousarray(v).tofile(tmp_path / f"{k}.bin")
-    for role in ("dec3", "dec2", "dec1", "head1"):
+    for role in ("dec3", "dec2", "dec1", "l1p1", "base"):
         shutil.copy(mdir / manifest["files"][role]["file"], tmp_path / f"{role}.onnx")
     t = {np.dtype("uint8"): "uint8", np.dtype("int32"): "int32"}
     io = lambda n: {"file": f"{n}.bin", "type": t[arrays[n].dtype], "dims": list(arrays[n].shape)}
     cases = [
-        {"model": "dec3.onnx", "inputs": {"z3": io("z3")}, "outputs": {"f3": io("f3"), "z2_params": io("z2p")}},
-        {"model": "dec2.onnx", "inputs": {"z2": io("z2"), "f3": io("f3")}, "outputs": {"f2": io("f2"), "z1_params": io("z1p")}},
+        {"model": "dec3.onnx", "inputs": {"z3": io("z3")},
+         "outputs": {"f3": io("f3"), "z2_params": io("z2p"), "h3": io("h3")}},
+        {"model": "dec2.onnx", "inputs": {"z2": io("z2"), "f3": io("f3")},
+         "outputs": {"f2": io("f2"), "z1_params": io("z1p"), "h2": io("h2")}},
         {"model": "dec1.onnx", "inputs": {"z1": io("z1"), "f2": io("f2")}, "outputs": {"f1": io("f1")}},
-        {"model": "head1.onnx", "inputs": {"f1": io("f1"), "pix": io("pix")}, "outputs": {"params": io("h1")}},
+        {"model": "l1p1.onnx", "inputs": {"f": io("f1"), "pix": io("pix")}, "outputs": {"params": io("p1")}},
+        {"model": "base.onnx", "inputs": {"f": io("h3")}, "outputs": {"params": io("pb")}},
     ]
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     r = subprocess.run(["node", str(ROOT / "scripts" / "ort-compare.mjs"), str(tmp_path)], cwd=ROOT,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("same") == 2 * 2 * 4 * 6  # runtimes x threads x opt levels x outputs
+    assert r.stdout.count("same") == 2 * 2 * 4 * 9  # runtimes x threads x opt levels x outputs
