@@ -45,6 +45,8 @@ export type ModelResolver = (hexId: string) => TileModel | undefined | Promise<T
 
 export interface EncodeOptions {
   model?: TileModel;
+  /** Checked between tiles: an aborted signal stops the work with DEADLINE_EXCEEDED. */
+  signal?: AbortSignal;
   tileSize?: number;
   /** Called after each tile with (done, total). */
   onProgress?: (done: number, total: number) => void;
@@ -94,6 +96,8 @@ export async function encodeImage(
     }
     tiles.push({ payload, pixelCrc: crc32(raw) });
     opts.onProgress?.(t + 1, cols * rows);
+    if (opts.signal?.aborted)
+      throw new L3cError("DEADLINE_EXCEEDED", `after ${t + 1} of ${cols * rows} tiles`);
   }
   const bytes = writeStream({
     layout,
@@ -110,6 +114,8 @@ export interface DecodeOptions {
   models?: ModelResolver;
   limits?: Partial<Limits>;
   onProgress?: (done: number, total: number) => void;
+  /** Checked between tiles: an aborted signal stops the work with DEADLINE_EXCEEDED. */
+  signal?: AbortSignal;
 }
 
 async function resolveModel(header: Header, models?: ModelResolver): Promise<TileModel | undefined> {
@@ -170,6 +176,8 @@ export async function decodeImage(
     const px = await decodeTile(bytes, header, tile, model);
     placeTile(img, px, tile.x, tile.y, tile.width, tile.height);
     opts.onProgress?.(++done, header.tileCount);
+    if (opts.signal?.aborted)
+      throw new L3cError("DEADLINE_EXCEEDED", `after ${done} of ${header.tileCount} tiles`);
   }
   return { ...img, header };
 }

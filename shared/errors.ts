@@ -22,6 +22,7 @@ export const ERROR_MESSAGES = {
   INVALID_CDF: "invalid cdf",
   INVALID_ARGUMENT: "invalid argument",
   UNSUPPORTED_IMAGE: "unsupported image",
+  DEADLINE_EXCEEDED: "the operation ran past its deadline",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -42,6 +43,7 @@ const STATUS: Record<ErrorCode, number> = {
   INVALID_CDF: 500,
   INVALID_ARGUMENT: 400,
   UNSUPPORTED_IMAGE: 415,
+  DEADLINE_EXCEEDED: 503,
 };
 
 export class L3cError extends Error {

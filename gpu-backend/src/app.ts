@@ -47,6 +47,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof L3cError) {
+      if (err.code === "DEADLINE_EXCEEDED") c.header("Retry-After", "5");
       return c.json(errorBody(err.code, err.message, err.detail), err.status as 400);
     }
     if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
@@ -113,7 +114,12 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
     const result = await scheduler.run(async () => {
       const img = await readImage(body, config.maxPixels);
-      const r = await codec.encode(img, { model, tileSize: tile, verify: true });
+      const r = await codec.encode(img, {
+        model,
+        tileSize: tile,
+        verify: true,
+        signal: AbortSignal.timeout(config.requestTimeoutMs),
+      });
       metrics.megapixels.inc({ op: "encode" }, (img.width * img.height) / 1e6);
       return { ...r, subpixels: img.width * img.height * (img.channels === 1 ? 1 : 3) };
     });
@@ -136,7 +142,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     const limits = { maxPixels: config.maxPixels, maxStreamBytes: config.maxBodyBytes };
     parseHeader(body, limits); // reject bad streams before queueing
     const out = await scheduler.run(async () => {
-      const img = await codec.decode(body, { limits });
+      const img = await codec.decode(body, { limits, signal: AbortSignal.timeout(config.requestTimeoutMs) });
       metrics.megapixels.inc({ op: "decode" }, (img.width * img.height) / 1e6);
       const { default: sharp } = await import("sharp");
       const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });

@@ -70,14 +70,20 @@ export class Codec {
       tileSize?: number;
       verify?: boolean;
       onProgress?: EncodeOptions["onProgress"];
+      signal?: AbortSignal;
     } = {},
   ) {
     const entry = this.model(opts.model);
     const model = this.store.get(entry.id);
     if (!model) throw new L3cError("UNKNOWN_MODEL", entry.id);
-    const r = await encodeImage(img, { model, tileSize: opts.tileSize ?? 512, onProgress: opts.onProgress });
+    const r = await encodeImage(img, {
+      model,
+      tileSize: opts.tileSize ?? 512,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    });
     if (opts.verify !== false) {
-      const back = await this.decode(r.bytes);
+      const back = await this.decode(r.bytes, { signal: opts.signal });
       if (back.width !== img.width || back.height !== img.height || back.channels !== img.channels) {
         throw new L3cError("PIXEL_CHECKSUM", "verification: decoded image has another shape");
       }
@@ -92,12 +98,17 @@ export class Codec {
 
   decode(
     bytes: Uint8Array,
-    opts: { limits?: Partial<Limits>; onProgress?: (d: number, t: number) => void } = {},
+    opts: {
+      limits?: Partial<Limits>;
+      onProgress?: (d: number, t: number) => void;
+      signal?: AbortSignal;
+    } = {},
   ) {
     return decodeImage(bytes, {
       models: this.store.resolver,
       limits: opts.limits,
       onProgress: opts.onProgress,
+      signal: opts.signal,
     });
   }
 

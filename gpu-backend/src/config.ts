@@ -19,6 +19,8 @@ export interface BackendConfig {
   maxPixels: number;
   /** Longest a request may wait in the queue (L3C_QUEUE_TIMEOUT_MS, default 30000). */
   queueTimeoutMs: number;
+  /** Longest a request may be coded; checked between tiles (L3C_REQUEST_TIMEOUT_MS, default 300000). */
+  requestTimeoutMs: number;
   /** onnxruntime threads (L3C_THREADS, default: all cores). */
   threads?: number;
   /** Models folder (L3C_MODELS_DIR, default: the repository's models/). */
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig 
     maxBodyBytes: int(env, "L3C_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
     maxPixels: int(env, "L3C_MAX_PIXELS", 50_000_000, 1, 2 ** 28),
     queueTimeoutMs: int(env, "L3C_QUEUE_TIMEOUT_MS", 30_000, 1, 3_600_000),
+    requestTimeoutMs: int(env, "L3C_REQUEST_TIMEOUT_MS", 300_000, 1, 3_600_000),
     threads: env.L3C_THREADS ? int(env, "L3C_THREADS", 0, 1, 256) : undefined,
     modelsDir: env.L3C_MODELS_DIR || undefined,
     runtime,

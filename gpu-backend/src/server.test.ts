@@ -136,6 +136,28 @@ describe("backend service", () => {
     expect(m).toMatch(/l3c_requests_total\{route="\/v1\/encode",status="503"\} \d+/);
   });
 
+  it("stops work that runs past the request deadline with 503", async () => {
+    const s = await start({
+      L3C_BACKEND_TOKEN: TOKEN,
+      L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
+      PORT: "0",
+      L3C_DISABLE_CUDA: "1",
+      L3C_REQUEST_TIMEOUT_MS: "1",
+    });
+    try {
+      const r = await fetch(`http://127.0.0.1:${s.port}/v1/encode?tile=64`, {
+        method: "POST",
+        body: png as Uint8Array<ArrayBuffer>,
+        headers: AUTH,
+      });
+      expect(r.status).toBe(503);
+      expect((await r.json()).error.code).toBe("DEADLINE_EXCEEDED");
+      expect(r.headers.get("retry-after")).toBe("5");
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("validates its configuration with messages naming the variable", () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: "short" })).toThrow("L3C_BACKEND_TOKEN");
