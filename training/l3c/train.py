@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import os
 import sys
 import time
@@ -164,6 +165,7 @@ def main(argv=None) -> int:
                 "sampler": sampler.state(),
                 "torch_rng": torch.get_rng_state(),
                 "step": step,
+                "ema": ema,
                 "args": {k: str(v) for k, v in vars(a).items()},
             },
         )
@@ -172,7 +174,9 @@ def main(argv=None) -> int:
     t_ckpt = t_eval = t_start
     last = a.max_steps or a.total_steps
     bar = tqdm(total=last, initial=step, disable=a.no_progress, dynamic_ncols=True, unit="step")
-    ema = None
+    ema = ck.get("ema") if ck is not None else None
+    best_val = float("inf")
+    skipped = 0
     steps_timed, t_timed = 0, time.time()
     while step < last and (time.time() - t_start) < a.minutes * 60:
         lr = lr_at(step, a)
@@ -185,21 +189,29 @@ def main(argv=None) -> int:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             bits_x, bits_z = fwd(x)
         loss = (bits_x + bits_z).sum() / x.numel()
+        bpsp = float(loss.detach())
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        if torch.isfinite(gn):
-            opt.step()
+        # Spike guard: a batch whose loss jumps far above the running average (a z
+        # distribution gone sharp where z moved) is skipped instead of applied; such
+        # batches once sent a run into divergence.
+        spike = ema is not None and step > a.warmup and not (bpsp < 1.5 * ema + 0.5)
+        if spike:
+            skipped += 1
+        else:
+            loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            if torch.isfinite(gn):
+                opt.step()
         step += 1
         steps_timed += 1
-        bpsp = float(loss.detach())
-        ema = bpsp if ema is None else 0.98 * ema + 0.02 * bpsp
+        if not spike:
+            ema = bpsp if ema is None else 0.98 * ema + 0.02 * bpsp
         rate = steps_timed / max(1e-9, time.time() - t_timed)
         bar.set_postfix(bpsp=f"{ema:.3f}", lr=f"{lr:.1e}", crop=crop, it_s=f"{rate:.2f}")
         bar.update(1)
         if step % 50 == 0:
-            rec = {"step": step, "bpsp": ema, "bpsp_x": float(bits_x.sum()) / x.numel(),
-                   "lr": lr, "steps_per_s": rate, "t": time.time() - t_start}
+            rec = {"step": step, "bpsp": ema, "bpsp_x": float(bits_x.detach().sum()) / x.numel(),
+                   "lr": lr, "steps_per_s": rate, "t": time.time() - t_start, "skipped": skipped}
             log.write(json.dumps(rec) + "\n")
             log.flush()
         now = time.time()
@@ -210,6 +222,12 @@ def main(argv=None) -> int:
             r = evaluate_set(model, val_set, device, crop=a.val_crop, bf16=use_bf16)
             log.write(json.dumps({"step": step, "val_bpsp": r["bpsp"], "t": now - t_start}) + "\n")
             log.flush()
+            # Keep the best validated weights apart (a later divergence cannot lose them).
+            if r["bpsp"] < best_val:
+                best_val = r["bpsp"]
+                checkpoint()
+                t_ckpt = time.time()
+                shutil.copyfile(ckpt_path, a.out / "checkpoint-best.pt")
             bar.write(f"step {step}: val bpsp {r['bpsp']:.4f} (x {r['bpsp_x']:.4f})")
             t_eval = time.time()
             steps_timed, t_timed = 0, time.time()

@@ -1,0 +1,222 @@
+/**
+ * @module app
+ * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c to clients
+ * that accept `image/vnd.l3c`, else AVIF, WebP or PNG decoded from the stored `.l3c` by
+ * the backend), `?codec=l3c` forces the stream, `?info` describes it, `HEAD` answers from
+ * the stream header. The first request for an image encodes it through the backend and
+ * stores `<key>.l3c` next to it. Responses are cached (Cache API) per key, variant and
+ * model; a hit calls neither the origin nor the backend.
+ */
+
+import { type Context, Hono } from "hono";
+import { L3cError } from "../../shared/errors.js";
+import { LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { negotiate } from "../../shared/http/accept.js";
+import { BackendError, backendDecode, backendEncode } from "./backend.js";
+import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
+import { KeyError, parseObjectPath } from "./keys.js";
+import { createOrigin, type Origin, OriginError } from "./origin.js";
+
+const VARIANTS = [MEDIA_TYPE, "image/avif", "image/webp", "image/png"] as const;
+/** Enough for the header of a stream of up to ~8000 tiles. */
+const HEADER_PREFIX = 64 * 1024;
+
+type Env = { Bindings: EdgeEnv };
+
+interface Built {
+  cfg: EdgeConfig;
+  origin: Origin;
+}
+
+let built: { env: EdgeEnv; value: Built | EdgeConfigError } | undefined;
+
+function build(env: EdgeEnv): Built {
+  if (built?.env !== env) {
+    try {
+      const cfg = loadEdgeConfig(env);
+      built = { env, value: { cfg, origin: createOrigin(cfg, env) } };
+    } catch (e) {
+      if (!(e instanceof EdgeConfigError)) throw e;
+      built = { env, value: e };
+    }
+  }
+  if (built.value instanceof EdgeConfigError) throw built.value;
+  return built.value;
+}
+
+function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+  });
+}
+
+async function sha256Hex(b: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** RFC 9110 §13.1.2: If-None-Match with weak comparison. */
+function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === "*") return true;
+  const bare = (t: string) => t.trim().replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((t) => bare(t) === bare(etag));
+}
+
+function waitUntil(c: Context<Env>, p: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(p.catch(() => undefined));
+  } catch {
+    void p.catch(() => undefined);
+  }
+}
+
+/** The stored stream, encoding (and storing) it on first use. */
+async function getStream(c: Context<Env>, b: Built, bucket: string, key: string): Promise<Uint8Array | null> {
+  const stored = await b.origin.get(bucket, `${key}.l3c`);
+  if (stored) {
+    parseHeader(stored.body); // a corrupt stored stream is an origin error, never served
+    return stored.body;
+  }
+  const original = await b.origin.get(bucket, key);
+  if (!original) return null;
+  const { stream, model } = await backendEncode(b.cfg, original.body);
+  const h = parseHeader(stream); // never store what does not parse
+  waitUntil(
+    c,
+    b.origin.put(bucket, `${key}.l3c`, stream, MEDIA_TYPE, {
+      "l3c-model": model || h.modelHash,
+      "source-etag": original.etag,
+      "l3c-width": String(h.width),
+      "l3c-height": String(h.height),
+    }),
+  );
+  return stream;
+}
+
+export function createEdgeApp() {
+  const app = new Hono<Env>();
+
+  app.onError((err) => {
+    if (err instanceof KeyError) return jsonError(err.status, "BAD_KEY", err.message);
+    if (err instanceof BackendError) {
+      return jsonError(
+        err.status,
+        "BACKEND",
+        err.message,
+        err.retryAfter ? { "Retry-After": err.retryAfter } : {},
+      );
+    }
+    if (err instanceof OriginError) return jsonError(502, "ORIGIN", err.message);
+    if (err instanceof L3cError) return jsonError(502, err.code, `stored stream: ${err.message}`);
+    if (err instanceof EdgeConfigError) return jsonError(500, "CONFIG", err.message);
+    return jsonError(500, "INTERNAL", "internal error");
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.on(["GET", "HEAD"], "/*", async (c) => {
+    const b = build(c.env);
+    const url = new URL(c.req.url);
+    const { bucket, key } = parseObjectPath(url.pathname, b.cfg);
+
+    if (url.searchParams.has("info")) {
+      const o = await b.origin.get(bucket, `${key}.l3c`, HEADER_PREFIX);
+      if (!o) return jsonError(404, "NOT_ENCODED", "no .l3c stream for this key yet");
+      const h = parseHeader(o.body, undefined, true);
+      const last = h.tiles[h.tiles.length - 1];
+      return c.json(
+        {
+          bucket,
+          key,
+          width: h.width,
+          height: h.height,
+          layout: LAYOUT_NAMES[h.layout],
+          model: h.modelHash,
+          tileSize: h.tileSize,
+          tiles: h.tileCount,
+          bytes: last.offset + last.length,
+          bpsp: ((last.offset + last.length) * 8) / (h.width * h.height * (h.layout === 2 ? 1 : 3)),
+        },
+        200,
+        { "Cache-Control": "no-store" },
+      );
+    }
+
+    const forced = url.searchParams.get("codec");
+    if (forced !== null && forced !== "l3c") return jsonError(400, "BAD_CODEC", "codec must be l3c");
+    const variant = forced === "l3c" ? MEDIA_TYPE : negotiate(c.req.header("Accept"), VARIANTS);
+    if (!variant) return jsonError(406, "NOT_ACCEPTABLE", `Accept allows none of ${VARIANTS.join(", ")}`);
+    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId };
+    const isPrivate = c.req.header("Authorization") !== undefined || c.req.header("Cookie") !== undefined;
+
+    if (c.req.method === "HEAD") {
+      const o = await b.origin.get(bucket, `${key}.l3c`, HEADER_PREFIX);
+      if (!o) {
+        if (!(await b.origin.get(bucket, key, 1))) return new Response(null, { status: 404 });
+        return new Response(null, { status: 200, headers: { ...common, "Content-Type": variant } });
+      }
+      const h = parseHeader(o.body, undefined, true);
+      const last = h.tiles[h.tiles.length - 1];
+      return new Response(null, {
+        status: 200,
+        headers: {
+          ...common,
+          "Content-Type": variant,
+          "X-L3C-Width": String(h.width),
+          "X-L3C-Height": String(h.height),
+          "X-L3C-Stream-Model": h.modelHash,
+          ...(variant === MEDIA_TYPE ? { "Content-Length": String(last.offset + last.length) } : {}),
+        },
+      });
+    }
+
+    // Cache: keyed by bucket/key + negotiated variant + model; never by other headers.
+    const cache = (globalThis as unknown as { caches: { default: Cache } }).caches.default;
+    const cacheKey = new Request(
+      `https://l3c-edge.cache/${bucket}/${encodeURI(key)}?variant=${encodeURIComponent(variant)}&model=${b.cfg.modelId}`,
+    );
+    if (!isPrivate) {
+      const hit = await cache.match(cacheKey);
+      if (hit) {
+        const etag = hit.headers.get("ETag") ?? "";
+        if (etagMatches(c.req.header("If-None-Match"), etag)) {
+          return new Response(null, { status: 304, headers: { ETag: etag, ...common, "X-Cache": "HIT" } });
+        }
+        const r = new Response(hit.body, hit);
+        r.headers.set("X-Cache", "HIT");
+        return r;
+      }
+    }
+
+    const stream = await getStream(c, b, bucket, key);
+    if (!stream) return jsonError(404, "NOT_FOUND", "no such object");
+    const tag = (await sha256Hex(stream)).slice(0, 32);
+    let body: Uint8Array;
+    let etag: string;
+    if (variant === MEDIA_TYPE) {
+      body = stream;
+      etag = `"l3c-${tag}"`;
+    } else {
+      body = await backendDecode(b.cfg, stream, variant);
+      etag = `W/"${variant.slice(6)}-${tag}"`; // weak: same pixels, encoder bytes may vary
+    }
+    const headers = {
+      ...common,
+      "Content-Type": variant,
+      ETag: etag,
+      "Cache-Control": isPrivate ? "private, no-store" : `public, max-age=${b.cfg.maxAge}`,
+      "X-Cache": "MISS",
+    };
+    if (etagMatches(c.req.header("If-None-Match"), etag)) {
+      return new Response(null, { status: 304, headers: { ETag: etag, ...common } });
+    }
+    const res = new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
+    if (!isPrivate) waitUntil(c, cache.put(cacheKey, res.clone()));
+    return res;
+  });
+
+  app.notFound(() => jsonError(404, "NOT_FOUND", "no such route"));
+  return app;
+}

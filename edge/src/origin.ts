@@ -1,0 +1,162 @@
+/**
+ * @module origin
+ * Object storage behind the edge: an S3-compatible bucket (SigV4 via aws4fetch) or an R2
+ * binding. Only buckets on the allow-list are ever named here (see keys.ts).
+ */
+
+import { AwsClient } from "aws4fetch";
+import type { EdgeConfig, EdgeEnv } from "./config.js";
+
+export interface OriginObject {
+  body: Uint8Array;
+  etag: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+export interface Origin {
+  /** The object, or its first `prefix` bytes; null when it does not exist. */
+  get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null>;
+  put(
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    metadata: Record<string, string>,
+  ): Promise<void>;
+}
+
+export class OriginError extends Error {}
+
+/**
+ * S3-compatible origin over signed fetch (aws4fetch: SigV4 for Workers; the AWS SDK's
+ * browser build needs DOMParser, which workerd lacks). Path-style URLs:
+ * <endpoint>/<bucket>/<key>.
+ */
+class S3Origin implements Origin {
+  private readonly aws: AwsClient;
+  private readonly endpoint: string;
+
+  constructor(cfg: NonNullable<EdgeConfig["s3"]>) {
+    this.aws = new AwsClient({
+      accessKeyId: cfg.accessKeyId,
+      secretAccessKey: cfg.secretAccessKey,
+      region: cfg.region,
+      service: "s3",
+    });
+    this.endpoint = cfg.endpoint.replace(/\/+$/, "");
+  }
+
+  private url(bucket: string, key: string): string {
+    return `${this.endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  async get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null> {
+    let r: Response;
+    try {
+      r = await this.aws.fetch(this.url(bucket, key), {
+        headers: prefix ? { Range: `bytes=0-${prefix - 1}` } : {},
+      });
+    } catch (e) {
+      throw new OriginError(`origin read failed: ${(e as Error).message}`);
+    }
+    if (r.status === 404) {
+      await r.body?.cancel();
+      return null;
+    }
+    if (r.status === 416) return this.get(bucket, key);
+    if (r.status !== 200 && r.status !== 206) {
+      await r.body?.cancel();
+      throw new OriginError(`origin read failed: HTTP ${r.status}`);
+    }
+    const metadata: Record<string, string> = {};
+    r.headers.forEach((v, k) => {
+      if (k.startsWith("x-amz-meta-")) metadata[k.slice(11)] = v;
+    });
+    return {
+      body: new Uint8Array(await r.arrayBuffer()),
+      etag: r.headers.get("ETag") ?? "",
+      contentType: r.headers.get("Content-Type") ?? undefined,
+      metadata,
+    };
+  }
+
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    metadata: Record<string, string>,
+  ) {
+    const headers: Record<string, string> = { "Content-Type": contentType };
+    for (const [k, v] of Object.entries(metadata)) headers[`x-amz-meta-${k}`] = v;
+    let r: Response;
+    try {
+      r = await this.aws.fetch(this.url(bucket, key), {
+        method: "PUT",
+        body: body as Uint8Array<ArrayBuffer>,
+        headers,
+      });
+    } catch (e) {
+      throw new OriginError(`origin write failed: ${(e as Error).message}`);
+    }
+    await r.body?.cancel();
+    if (r.status !== 200) throw new OriginError(`origin write failed: HTTP ${r.status}`);
+  }
+}
+
+interface R2Like {
+  get(
+    key: string,
+    opts?: { range?: { offset: number; length: number } },
+  ): Promise<{
+    arrayBuffer(): Promise<ArrayBuffer>;
+    httpEtag: string;
+    httpMetadata?: { contentType?: string };
+    customMetadata?: Record<string, string>;
+  } | null>;
+  put(key: string, value: Uint8Array, opts: Record<string, unknown>): Promise<unknown>;
+}
+
+/** R2 binding name of a bucket: BUCKET_ + upper case, non-alphanumerics as "_". */
+export function r2BindingName(bucket: string): string {
+  return `BUCKET_${bucket.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+class R2Origin implements Origin {
+  constructor(private readonly env: EdgeEnv) {}
+
+  private bucket(name: string): R2Like {
+    const b = this.env[r2BindingName(name)] as R2Like | undefined;
+    if (!b) throw new OriginError(`no R2 binding ${r2BindingName(name)}`);
+    return b;
+  }
+
+  async get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null> {
+    const o = await this.bucket(bucket).get(
+      key,
+      prefix ? { range: { offset: 0, length: prefix } } : undefined,
+    );
+    if (!o) return null;
+    return {
+      body: new Uint8Array(await o.arrayBuffer()),
+      etag: o.httpEtag,
+      contentType: o.httpMetadata?.contentType,
+      metadata: o.customMetadata ?? {},
+    };
+  }
+
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    metadata: Record<string, string>,
+  ) {
+    await this.bucket(bucket).put(key, body, { httpMetadata: { contentType }, customMetadata: metadata });
+  }
+}
+
+export function createOrigin(cfg: EdgeConfig, env: EdgeEnv): Origin {
+  return cfg.origin === "r2" ? new R2Origin(env) : new S3Origin(cfg.s3!);
+}
