@@ -20,6 +20,7 @@ const USAGE = `usage:
   l3c decode <file.l3c|folder>... [-o out.png|.webp|.ppm | -o folder] [--format png|webp|ppm] [options]
   l3c info <file.l3c>... [--json]
   l3c models
+  l3c bulk <bucket> [--prefix p]   (re)encode a bucket through the backend: resumable, verified
 
 options:
   -o, --output <path>     output file (one input) or folder (several inputs or a folder)
@@ -29,7 +30,11 @@ options:
       --threads <n>       onnxruntime threads (default: all cores)
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
       --format <f>        decode output format for folders: png (default), webp, ppm
+      --prefix <p>        bulk: only keys under this prefix
   -q, --quiet             no progress output
+
+bulk reads L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT (optional), S3_REGION and AWS
+credentials from the environment.
   -h, --help`;
 
 const IMAGE_EXTS = new Set([
@@ -98,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
         runtime: { type: "string" },
         format: { type: "string" },
         json: { type: "boolean" },
+        prefix: { type: "string" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
@@ -117,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (cmd === "models") return cmdModels();
+    if (cmd === "bulk")
+      return await cmdBulk(inputs, (o.prefix as string | undefined) ?? "", Boolean(o.quiet));
     if (!inputs.length) throw new UsageError(`${cmd}: no inputs`);
     if (cmd === "info") return await cmdInfo(inputs, Boolean(o.json));
     const runtime = (o.runtime as string | undefined) ?? "node";
@@ -157,6 +165,35 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`l3c: error: ${describe(e)}\n`);
     return 1;
   }
+}
+
+async function cmdBulk(args: string[], prefix: string, quiet: boolean): Promise<number> {
+  if (args.length !== 1) throw new UsageError("bulk: expected exactly one bucket");
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const { bulkEncode } = await import("./hooks/bulk.js");
+  const url = process.env.L3C_BACKEND_URL;
+  const token = process.env.L3C_BACKEND_TOKEN;
+  if (!url || !token) throw new UsageError("bulk: set L3C_BACKEND_URL and L3C_BACKEND_TOKEN");
+  const endpoint = process.env.S3_ENDPOINT;
+  const s3 = new S3Client({
+    endpoint,
+    region: process.env.S3_REGION ?? "us-east-1",
+    forcePathStyle: Boolean(endpoint),
+  });
+  const r = await bulkEncode(
+    { s3, backendUrl: url, backendToken: token, log: () => undefined },
+    args[0],
+    prefix,
+    { quiet },
+  );
+  const saved = r.sourceBytes - r.streamBytes;
+  process.stdout.write(
+    `${r.listed} images: ${r.stored} encoded, ${r.skipped} already up to date or skipped, ${r.failed} failed\n` +
+      `encoded now: ${r.sourceBytes} -> ${r.streamBytes} bytes (${saved} saved, ` +
+      `${r.sourceBytes ? ((saved / r.sourceBytes) * 100).toFixed(1) : "0"}%)\n`,
+  );
+  for (const f of r.failures) process.stderr.write(`l3c: ${f.key}: ${f.reason}\n`);
+  return r.failed ? 1 : 0;
 }
 
 function cmdModels(): number {

@@ -1,0 +1,243 @@
+/**
+ * S3 upload hooks against a real S3-compatible server (moto) and the real backend on
+ * loopback: upload -> hook -> verified .l3c; redelivery; skips; corrupted backend output;
+ * backend killed mid-batch; the Lambda/SQS shape; the webhook's auth and errors.
+ */
+import { createServer, type Server } from "node:http";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBackend, startS3, TOKEN } from "../../../edge/test/harness.js";
+import { syntheticImage } from "../../../test/helpers/left-model.js";
+import { Codec } from "../codec.js";
+import { bulkEncode } from "./bulk.js";
+import { type DeadLetter, type HookConfig, handleObjectCreated } from "./core.js";
+import { handler } from "./lambda.js";
+import { createHookApp } from "./webhook.js";
+
+let s3: Awaited<ReturnType<typeof startS3>>;
+let backend: Awaited<ReturnType<typeof startBackend>>;
+let codec: Codec;
+const dead: DeadLetter[] = [];
+const pngOf = (seed: number) => {
+  const img = syntheticImage(70, 50, 3, seed);
+  return sharp(img.data, { raw: { width: 70, height: 50, channels: 3 } })
+    .png()
+    .toBuffer();
+};
+
+function cfgFor(port: number, extra: Partial<HookConfig> = {}): HookConfig {
+  return {
+    s3: s3.client,
+    backendUrl: `http://127.0.0.1:${port}`,
+    backendToken: TOKEN,
+    attempts: 2,
+    backoffMs: 10,
+    deadLetter: async (r) => {
+      dead.push(r);
+    },
+    log: () => undefined,
+    ...extra,
+  };
+}
+
+async function put(key: string, body: Uint8Array | Buffer | string) {
+  await s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: body }));
+}
+
+async function l3cOf(key: string) {
+  try {
+    const o = await s3.client.send(new GetObjectCommand({ Bucket: "images", Key: `${key}.l3c` }));
+    return {
+      bytes: new Uint8Array(await o.Body!.transformToByteArray()),
+      meta: o.Metadata ?? {},
+      etag: o.ETag,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function verifyStored(key: string) {
+  const o = await s3.client.send(new GetObjectCommand({ Bucket: "images", Key: key }));
+  const src = await sharp(Buffer.from(await o.Body!.transformToByteArray()))
+    .raw()
+    .toBuffer();
+  const l = await l3cOf(key);
+  expect(l, `${key}.l3c missing`).toBeDefined();
+  expect(
+    Buffer.from((await codec.decode(l!.bytes)).data).equals(src),
+    `${key}.l3c decodes to other pixels`,
+  ).toBe(true);
+}
+
+const event = (...keys: string[]) => ({
+  Records: keys.map((k) => ({
+    eventName: "s3:ObjectCreated:Put",
+    s3: {
+      bucket: { name: "images" },
+      object: { key: encodeURIComponent(k).replace(/%2F/g, "/"), size: 1000 },
+    },
+  })),
+});
+
+beforeAll(async () => {
+  s3 = await startS3();
+  backend = await startBackend();
+  codec = await Codec.create({
+    modelsDir: new URL("../../../test/fixtures/models", import.meta.url).pathname,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await codec?.close();
+  await backend?.stop();
+  s3?.stop();
+});
+
+describe("S3 upload hook", () => {
+  it("webhook: upload -> verified .l3c with metadata; redelivery writes nothing", async () => {
+    await put("photos/one two.png", await pngOf(1));
+    const app = createHookApp(cfgFor(backend.port), "hooks-token-0123456789");
+    const call = () =>
+      app.request("/hooks/s3", {
+        method: "POST",
+        body: JSON.stringify(event("photos/one two.png")),
+        headers: { Authorization: "Bearer hooks-token-0123456789", "Content-Type": "application/json" },
+      });
+    const r = await call();
+    expect(r.status).toBe(200);
+    expect((await r.json()).outcomes[0]).toMatchObject({ status: "stored", key: "photos/one two.png" });
+    await verifyStored("photos/one two.png");
+    const before = await l3cOf("photos/one two.png");
+    expect(before!.meta["source-etag"]).toBeTruthy();
+    expect(before!.meta["l3c-model"]).toMatch(/^[0-9a-f]{64}$/);
+    const again = await call();
+    expect((await again.json()).outcomes[0]).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("already"),
+    });
+    const after = await s3.client.send(
+      new HeadObjectCommand({ Bucket: "images", Key: "photos/one two.png.l3c" }),
+    );
+    expect(after.ETag).toBe(before!.etag);
+    expect(after.LastModified?.getTime()).toBeDefined();
+  });
+
+  it("re-encodes when the original changes (new ETag) and never touches the original", async () => {
+    await put("photos/changed.png", await pngOf(2));
+    await handleObjectCreated(cfgFor(backend.port), { bucket: "images", key: "photos/changed.png" });
+    const first = await l3cOf("photos/changed.png");
+    const newPng = await pngOf(3);
+    await put("photos/changed.png", newPng);
+    const out = await handleObjectCreated(cfgFor(backend.port), {
+      bucket: "images",
+      key: "photos/changed.png",
+    });
+    expect(out.status).toBe("stored");
+    expect((await l3cOf("photos/changed.png"))!.meta["source-etag"]).not.toBe(first!.meta["source-etag"]);
+    const orig = await s3.client.send(new GetObjectCommand({ Bucket: "images", Key: "photos/changed.png" }));
+    expect(Buffer.from(await orig.Body!.transformToByteArray()).equals(newPng)).toBe(true);
+    await verifyStored("photos/changed.png");
+  });
+
+  it("skips objects that are not images or are too large, with a reason", async () => {
+    await put("docs/readme.txt", "hello");
+    await put("photos/big.png", await pngOf(4));
+    await put("photos/fake.png", "not really a png");
+    const c = cfgFor(backend.port);
+    expect(await handleObjectCreated(c, { bucket: "images", key: "docs/readme.txt" })).toMatchObject({
+      status: "skipped",
+      reason: "not an image",
+    });
+    expect(
+      await handleObjectCreated(cfgFor(backend.port, { maxBytes: 10 }), {
+        bucket: "images",
+        key: "photos/big.png",
+      }),
+    ).toMatchObject({ status: "skipped", reason: expect.stringContaining("too large") });
+    expect(await handleObjectCreated(c, { bucket: "images", key: "photos/fake.png" })).toMatchObject({
+      status: "skipped",
+      reason: "not a decodable image",
+    });
+    expect(await l3cOf("photos/fake.png")).toBeUndefined();
+  });
+
+  it("detects corrupted backend output and never stores it", async () => {
+    // A proxy that flips one byte in every encode answer.
+    const proxy: Server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const ch of req) chunks.push(ch as Buffer);
+      const r = await fetch(`http://127.0.0.1:${backend.port}${req.url}`, {
+        method: req.method,
+        body: Buffer.concat(chunks),
+        headers: { Authorization: String(req.headers.authorization), Accept: String(req.headers.accept) },
+      });
+      const body = Buffer.from(await r.arrayBuffer());
+      if (req.url?.startsWith("/v1/encode") && body.length > 200) body[body.length - 7] ^= 0x10;
+      res.writeHead(r.status, { "Content-Type": r.headers.get("content-type") ?? "" });
+      res.end(body);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      await put("photos/corrupt.png", await pngOf(5));
+      const n = dead.length;
+      const out = await handleObjectCreated(cfgFor(port), { bucket: "images", key: "photos/corrupt.png" });
+      expect(out.status).toBe("failed");
+      expect(await l3cOf("photos/corrupt.png")).toBeUndefined();
+      expect(dead.length).toBe(n + 1);
+      expect(dead[dead.length - 1].key).toBe("photos/corrupt.png");
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("bulk: backend killed mid-batch loses nothing; a re-run completes and reports bytes saved", async () => {
+    for (let i = 0; i < 6; i++) await put(`batch/img${i}.png`, await pngOf(10 + i));
+    const victim = await startBackend();
+    const c = cfgFor(victim.port);
+    let seen = 0;
+    c.log = (l) => {
+      if (l.event === "stored" && ++seen === 2) void victim.stop();
+    };
+    const first = await bulkEncode(c, "images", "batch/", { quiet: true });
+    expect(first.listed).toBe(6);
+    expect(first.stored).toBeGreaterThanOrEqual(2);
+    expect(first.stored + first.failed).toBe(6);
+    const second = await bulkEncode(cfgFor(backend.port), "images", "batch/", { quiet: true });
+    expect(second.stored).toBe(first.failed);
+    expect(second.skipped).toBe(first.stored);
+    for (let i = 0; i < 6; i++) await verifyStored(`batch/img${i}.png`);
+    const third = await bulkEncode(cfgFor(backend.port), "images", "batch/", { quiet: true });
+    expect(third).toMatchObject({ stored: 0, skipped: 6, failed: 0 });
+  }, 120_000);
+
+  it("Lambda/SQS: reports only the failed messages for redelivery", async () => {
+    await put("sqs/a.png", await pngOf(20));
+    const out = await handler(
+      {
+        Records: [
+          { messageId: "m1", eventSource: "aws:sqs", body: JSON.stringify(event("sqs/a.png")) },
+          { messageId: "m2", eventSource: "aws:sqs", body: "{not json" },
+          { messageId: "m3", eventSource: "aws:sqs", body: JSON.stringify({ Event: "s3:TestEvent" }) },
+        ],
+      },
+      undefined,
+      cfgFor(backend.port),
+    );
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }] });
+    await verifyStored("sqs/a.png");
+  });
+
+  it("webhook: 401 without the credential, 400 for a bad body", async () => {
+    const app = createHookApp(cfgFor(backend.port), "hooks-token-0123456789");
+    expect((await app.request("/hooks/s3", { method: "POST", body: "{}" })).status).toBe(401);
+    const bad = await app.request("/hooks/s3", {
+      method: "POST",
+      body: "[]",
+      headers: { Authorization: "Bearer hooks-token-0123456789" },
+    });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * @module hooks/lambda
+ * AWS handler: S3 -> SQS -> Lambda (SQS event whose message bodies are S3 events).
+ * Returns SQS partial-batch failures, so only failed messages are redelivered and, after
+ * the queue's maxReceiveCount, land in its dead-letter queue (see infra/aws).
+ * Also accepts S3 events delivered directly (S3 -> Lambda), throwing on failure so that
+ * Lambda's own retry and on-failure destination apply.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { type HookConfig, handleObjectCreated, objectsFromS3Event } from "./core.js";
+
+let cfg: HookConfig | undefined;
+
+function config(): HookConfig {
+  cfg ??= {
+    s3: new S3Client({}),
+    backendUrl: process.env.L3C_BACKEND_URL ?? "",
+    backendToken: process.env.L3C_BACKEND_TOKEN ?? "",
+    attempts: 2,
+  };
+  return cfg;
+}
+
+interface SqsEvent {
+  Records: Array<{ messageId: string; body: string; eventSource?: string }>;
+}
+
+export async function handler(
+  event: SqsEvent | Record<string, unknown>,
+  _ctx?: unknown,
+  hookCfg?: HookConfig,
+) {
+  const c = hookCfg ?? config();
+  const records = (event as SqsEvent).Records ?? [];
+  if (records.length && (records[0] as { eventSource?: string }).eventSource === "aws:sqs") {
+    const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+    for (const m of records) {
+      let ok = true;
+      try {
+        const body = JSON.parse(m.body);
+        // S3's test event on subscription has no Records: nothing to do.
+        for (const ref of body.Records ? objectsFromS3Event(body) : []) {
+          const out = await handleObjectCreated(c, ref);
+          if (out.status === "failed") ok = false;
+        }
+      } catch {
+        ok = false;
+      }
+      if (!ok) batchItemFailures.push({ itemIdentifier: m.messageId });
+    }
+    return { batchItemFailures };
+  }
+  const outcomes = [];
+  for (const ref of objectsFromS3Event(event)) outcomes.push(await handleObjectCreated(c, ref));
+  const failed = outcomes.filter((o) => o.status === "failed");
+  if (failed.length)
+    throw new Error(`${failed.length} object(s) failed: ${failed.map((f) => f.key).join(", ")}`);
+  return { outcomes };
+}

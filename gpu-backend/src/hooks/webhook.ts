@@ -1,0 +1,83 @@
+/**
+ * @module hooks/webhook
+ * `npm run hooks`: an HTTP endpoint for bucket notifications of S3-compatible servers
+ * (MinIO `notify_webhook`, Ceph, ...): `POST /hooks/s3` with an S3 event (Records[]).
+ * Answers 200 with one outcome per record when every record was stored, skipped or
+ * dead-lettered as permanent, and 503 when a transient failure remains after retries,
+ * so the notifier redelivers (the hook is idempotent, so redelivery is safe).
+ *
+ * Environment: HOOKS_TOKEN (bearer the notifier sends), L3C_BACKEND_URL,
+ * L3C_BACKEND_TOKEN, S3_ENDPOINT, S3_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+ * HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl), PORT (default 8789).
+ */
+
+import { appendFile } from "node:fs/promises";
+import { S3Client } from "@aws-sdk/client-s3";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { checkBearer } from "../auth.js";
+import { type HookConfig, handleObjectCreated, objectsFromS3Event } from "./core.js";
+
+export function createHookApp(cfg: HookConfig, token: string) {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.post("/hooks/s3", async (c) => {
+    if (!checkBearer(c.req.header("Authorization"), token)) {
+      return c.json({ error: { code: "UNAUTHORIZED", message: "missing or wrong credential" } }, 401);
+    }
+    let event: unknown;
+    try {
+      event = await c.req.json();
+    } catch {
+      return c.json({ error: { code: "INVALID_ARGUMENT", message: "body is not JSON" } }, 400);
+    }
+    let refs: ReturnType<typeof objectsFromS3Event>;
+    try {
+      refs = objectsFromS3Event(event);
+    } catch (e) {
+      return c.json({ error: { code: "INVALID_ARGUMENT", message: (e as Error).message } }, 400);
+    }
+    const outcomes = [];
+    for (const ref of refs) outcomes.push(await handleObjectCreated(cfg, ref));
+    const retry = outcomes.some((o) => o.status === "failed" && o.transient);
+    if (retry) c.header("Retry-After", "30");
+    return c.json({ outcomes }, retry ? 503 : 200);
+  });
+  return app;
+}
+
+export function hookConfigFromEnv(env = process.env): { cfg: HookConfig; token: string } {
+  const need = (n: string) => {
+    const v = env[n];
+    if (!v) throw new Error(`${n} must be set`);
+    return v;
+  };
+  const token = need("HOOKS_TOKEN");
+  const deadLetterFile = env.HOOKS_DEAD_LETTER_FILE ?? "dead-letter.jsonl";
+  const s3 = new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION ?? "us-east-1",
+    forcePathStyle: Boolean(env.S3_ENDPOINT),
+  });
+  return {
+    token,
+    cfg: {
+      s3,
+      backendUrl: need("L3C_BACKEND_URL"),
+      backendToken: need("L3C_BACKEND_TOKEN"),
+      deadLetter: (r) => appendFile(deadLetterFile, `${JSON.stringify(r)}\n`),
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const { cfg, token } = hookConfigFromEnv();
+    const port = Number(process.env.PORT ?? 8789);
+    serve({ fetch: createHookApp(cfg, token).fetch, port, hostname: process.env.HOST ?? "127.0.0.1" });
+    console.error(`l3c hooks listening on :${port}`);
+  } catch (e) {
+    console.error(`l3c hooks: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
