@@ -79,6 +79,21 @@ class GraphBuilder:
         pads = self.const(np.array([0, 0, p, p, 0, 0, p, p], dtype=np.int64), "pads")
         return self.op("Pad", [x, pads, self.const(np.array(value, dtype=dtype), "padv")], "pad", mode="constant")
 
+    def conv_integer(self, x: str, x_zp: int, wq: np.ndarray, dilation: int) -> str:
+        """Zero-point padding + ConvInteger: the exact int32 accumulator of a 'same' conv.
+
+        Weights go in as uint8 with zero point 128: onnxruntime's ConvInteger is ~4x faster
+        for u8 x u8 than for u8 x s8, and the integer result is the same."""
+        k = wq.shape[-1]
+        xp = self.pad(x, dilation * (k // 2), x_zp)
+        wu8 = (wq.astype(np.int16) + 128).astype(np.uint8)
+        return self.op(
+            "ConvInteger",
+            [xp, self.const(wu8, "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp"),
+             self.const(np.array(128, dtype=np.uint8), "wzp")],
+            "acc", dilations=[dilation, dilation], kernel_shape=[k, k],
+        )
+
     def int_conv(
         self,
         x: str,
@@ -93,20 +108,7 @@ class GraphBuilder:
         residual_i64: str | None = None,
     ) -> str:
         """One integer conv + requantization. `out` is "act" (uint8) or "params" (int32)."""
-        k_sz = wq.shape[-1]
-        p = dilation * (k_sz // 2)
-        xp = self.pad(x, p, x_zp)
-        # Weights as uint8 with zero point 128: onnxruntime's ConvInteger is ~4x faster
-        # for u8 x u8 than for u8 x s8; the integer result is the same.
-        wu8 = (wq.astype(np.int16) + 128).astype(np.uint8)
-        acc = self.op(
-            "ConvInteger",
-            [xp, self.const(wu8, "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp"),
-             self.const(np.array(128, dtype=np.uint8), "wzp")],
-            "acc",
-            dilations=[dilation, dilation],
-            kernel_shape=[k_sz, k_sz],
-        )
+        acc = self.conv_integer(x, x_zp, wq, dilation)
         acc_bound = np.abs(wq.astype(np.int64)).reshape(wq.shape[0], -1).sum(1) * 255
         M, C1, shift, off = requant_constants(bias_acc, ratio, add, acc_bound)
         cout = wq.shape[0]
@@ -158,15 +160,7 @@ class GraphBuilder:
             ratio = np.power(2.0, -k.astype(np.float64))
             return self.int_conv(x, x_zp, wq, bias_acc, ratio, add, dilation, out, out_zp,
                                  self.to_i64(residual) if residual is not None else None)
-        kk = wq.shape[-1]
-        xp = self.pad(x, dilation * (kk // 2), x_zp)
-        wu8 = (wq.astype(np.int16) + 128).astype(np.uint8)
-        y = self.op(
-            "ConvInteger",
-            [xp, self.const(wu8, "w"), self.const(np.array(x_zp, dtype=np.uint8), "xzp"),
-             self.const(np.array(128, dtype=np.uint8), "wzp")],
-            "acc", dilations=[dilation, dilation], kernel_shape=[kk, kk],
-        )
+        y = self.conv_integer(x, x_zp, wq, dilation)
         if np.any(P > 1):
             y = self.op("Mul", [y, self.const(P.astype(np.int32).reshape(1, cout, 1, 1), "P")])
         y = self.op("Add", [y, self.const(C1.astype(np.int32).reshape(1, cout, 1, 1), "C1")])
