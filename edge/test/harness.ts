@@ -32,6 +32,8 @@ export async function startS3(): Promise<{ endpoint: string; client: S3Client; s
     throw new Error("moto_server missing: run `npm run setup` (installs test/requirements.txt)");
   const port = await freePort();
   const proc: ChildProcess = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  const kill = () => proc.kill("SIGKILL");
+  process.once("exit", kill); // never leave a server behind, even when a test run aborts
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -43,7 +45,14 @@ export async function startS3(): Promise<{ endpoint: string; client: S3Client; s
   }
   const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: S3_CREDS });
   await client.send(new CreateBucketCommand({ Bucket: "images" }));
-  return { endpoint, client, stop: () => proc.kill() };
+  return {
+    endpoint,
+    client,
+    stop: () => {
+      process.off("exit", kill);
+      kill();
+    },
+  };
 }
 
 export async function startBackend(extra: Record<string, string> = {}) {

@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path, default=SHARED / "train")
     p.add_argument("--command", action="append", default=[], help="exact commands that produced the model")
     p.add_argument("--notes", default="")
+    p.add_argument("--prior-log", type=Path, action="append", default=[],
+                   help="log.jsonl of earlier stages (warm start), shown before this run's curve")
     a = p.parse_args(argv)
     log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
     ck = torch.load(a.run / "checkpoint.pt", map_location="cpu", weights_only=False)
@@ -75,6 +77,11 @@ def main(argv=None) -> int:
 
     curve = [r for r in log if "val_bpsp" in r]
     train_pts = [r for r in log if "bpsp" in r and r["step"] % 500 == 0]
+    prior_rows = []
+    for pl in a.prior_log:
+        for r in (json.loads(l) for l in pl.read_text().splitlines() if l.strip()):
+            if "val_bpsp" in r or ("bpsp" in r and r["step"] % 500 == 0):
+                prior_rows.append((pl.parent.name, r))
     lines = [
         f"# {manifest['name']}",
         "",
@@ -113,7 +120,12 @@ def main(argv=None) -> int:
             f"{qat['qat_val_bpsp_calibrated']:.4f} -> after QAT {qat['qat_val_bpsp']:.4f} (256 px center crops).",
             "",
         ]
-    lines += ["## Learning curve", "", "| step | train bpsp (EMA) | validation bpsp (256 px crops) | hours |", "|---|---|---|---|"]
+    lines += ["## Learning curve", "", "| stage | step | train bpsp (EMA) | validation bpsp (256 px crops) | hours in stage |",
+              "|---|---|---|---|---|"]
+    for stage, r in prior_rows:
+        tr = f"{r['bpsp']:.3f}" if "bpsp" in r and "val_bpsp" not in r else ""
+        va = f"{r['val_bpsp']:.4f}" if "val_bpsp" in r else ""
+        lines.append(f"| {stage} | {r['step']} | {tr} | {va} | {r.get('t', 0) / 3600:.2f} |")
     pts = {r["step"]: {"train": r["bpsp"], "t": r["t"]} for r in train_pts}
     for r in curve:
         pts.setdefault(r["step"], {})["val"] = r["val_bpsp"]
@@ -121,7 +133,7 @@ def main(argv=None) -> int:
     for step in sorted(pts):
         v = pts[step]
         lines.append(
-            f"| {step} | {v['train']:.3f} | " if "train" in v else f"| {step} | | "
+            f"| {a.run.name} | {step} | {v['train']:.3f} | " if "train" in v else f"| {a.run.name} | {step} | | "
         )
         lines[-1] += (f"{v['val']:.4f} | " if "val" in v else " | ") + f"{v.get('t', 0) / 3600:.2f} |"
     if a.notes:
