@@ -8,21 +8,27 @@ import { start } from "./server.js";
 const TOKEN = "test-token-0123456789";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 let srv: Awaited<ReturnType<typeof start>>;
+
+/** The real service on a free loopback port with the tiny fixture models. */
+const startTest = (env: Record<string, string>) =>
+  start({
+    L3C_BACKEND_TOKEN: TOKEN,
+    L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
+    PORT: "0",
+    L3C_DISABLE_CUDA: "1",
+    ...env,
+  });
 let base = "";
 let png: Uint8Array;
 const img = syntheticImage(120, 90, 3, 7);
 
 beforeAll(async () => {
-  srv = await start({
-    L3C_BACKEND_TOKEN: TOKEN,
-    L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
-    PORT: "0",
+  srv = await startTest({
     L3C_MAX_CONCURRENCY: "1",
     L3C_MAX_QUEUE: "2",
     L3C_MAX_PIXELS: "1000000",
     L3C_MAX_BODY_BYTES: "2000000",
     L3C_THREADS: "1",
-    L3C_DISABLE_CUDA: "1",
   });
   base = `http://127.0.0.1:${srv.port}`;
   png = new Uint8Array(
@@ -137,13 +143,7 @@ describe("backend service", () => {
   });
 
   it("stops work that runs past the request deadline with 503", async () => {
-    const s = await start({
-      L3C_BACKEND_TOKEN: TOKEN,
-      L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
-      PORT: "0",
-      L3C_DISABLE_CUDA: "1",
-      L3C_REQUEST_TIMEOUT_MS: "1",
-    });
+    const s = await startTest({ L3C_REQUEST_TIMEOUT_MS: "1" });
     try {
       const r = await fetch(`http://127.0.0.1:${s.port}/v1/encode?tile=64`, {
         method: "POST",
@@ -169,13 +169,7 @@ describe("backend service", () => {
 
 describe("graceful shutdown", () => {
   it("finishes in-flight work, then refuses new work", async () => {
-    const s = await start({
-      L3C_BACKEND_TOKEN: TOKEN,
-      L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
-      PORT: "0",
-      L3C_DISABLE_CUDA: "1",
-      L3C_THREADS: "1",
-    });
+    const s = await startTest({ L3C_THREADS: "1" });
     const url = `http://127.0.0.1:${s.port}`;
     const big = syntheticImage(400, 300, 3, 3);
     const body = new Uint8Array(
