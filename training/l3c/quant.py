@@ -105,8 +105,8 @@ class QConv(nn.Conv2d):
         if q is None:
             return None
         if isinstance(q, ActQ):
-            return torch.full((self.out_channels,), float(q.scale), dtype=torch.float64)
-        return q.to(torch.float64)
+            return torch.full((self.out_channels,), float(q.scale), dtype=torch.float64, device=self.weight.device)
+        return q.to(self.weight.device, torch.float64)
 
     def shifts(self) -> torch.Tensor | None:
         """Per-channel k with accumulator scale = out scale * 2^-k (None: unconstrained)."""

@@ -37,6 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
     p.add_argument("--total-steps", type=int, default=20000, help="length of the LR schedule")
     p.add_argument("--max-steps", type=int, default=0, help="stop at this step (0: no limit)")
+    p.add_argument("--auto-steps", action="store_true",
+                   help="measure the speed over the first steps of this invocation, then set "
+                        "--total-steps so the LR schedule ends as --minutes runs out (lent GPU time)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--small-crop", type=int, default=64, help="crop size for the first phase")
@@ -115,6 +118,8 @@ def main(argv=None) -> int:
     if a.threads:
         torch.set_num_threads(a.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     use_bf16 = a.bf16 == "on" or (a.bf16 == "auto" and bf16_supported(device))
     a.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = a.out / "checkpoint.pt"
@@ -178,6 +183,7 @@ def main(argv=None) -> int:
     best_val = float("inf")
     skipped = 0
     steps_timed, t_timed = 0, time.time()
+    run_steps, t_probe = 0, None
     while step < last and (time.time() - t_start) < a.minutes * 60:
         lr = lr_at(step, a)
         for g in opt.param_groups:
@@ -204,6 +210,18 @@ def main(argv=None) -> int:
                 opt.step()
         step += 1
         steps_timed += 1
+        run_steps += 1
+        if a.auto_steps and run_steps == 10:
+            t_probe = time.time()  # the first steps include kernel selection: not timed
+        if a.auto_steps and run_steps == 60:
+            rate = 50 / max(1e-9, time.time() - t_probe)
+            left = a.minutes * 60 - (time.time() - t_start)
+            # ~8% of the time goes to validation and checkpoints
+            a.total_steps = step + max(1, int(rate * left * 0.92))
+            last = a.max_steps or a.total_steps
+            bar.total = last
+            print(f"auto-steps: {rate:.2f} steps/s, schedule ends at step {a.total_steps}", file=sys.stderr)
+            log.write(json.dumps({"step": step, "auto_total_steps": a.total_steps, "steps_per_s": rate}) + "\n")
         if not spike:
             ema = bpsp if ema is None else 0.98 * ema + 0.02 * bpsp
         rate = steps_timed / max(1e-9, time.time() - t_timed)
@@ -235,6 +253,8 @@ def main(argv=None) -> int:
     checkpoint()
     r = evaluate_set(model, val_set, device, crop=a.val_crop, bf16=use_bf16)
     log.write(json.dumps({"step": step, "val_bpsp": r["bpsp"], "t": time.time() - t_start, "final": True}) + "\n")
+    if r["bpsp"] < best_val:
+        shutil.copyfile(ckpt_path, a.out / "checkpoint-best.pt")
     log.close()
     print(f"step {step}: val bpsp {r['bpsp']:.4f}; checkpoint {ckpt_path}", file=sys.stderr)
     return 0

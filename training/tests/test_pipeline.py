@@ -166,3 +166,13 @@ def test_integer_graphs_are_identical_in_onnxruntime_node_and_web(exported, tmp_
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("same") == 2 * 2 * 4 * 9  # runtimes x threads x opt levels x outputs
+
+
+def test_auto_steps_fits_the_schedule_to_the_time_budget(data, tmp_path):
+    out = tmp_path / "auto"
+    assert _train(data, out, 0, ["--auto-steps", "--total-steps", "1000000", "--minutes", "0.25"]) == 0
+    log = [json.loads(l) for l in (out / "log.jsonl").read_text().splitlines()]
+    fitted = [r["auto_total_steps"] for r in log if "auto_total_steps" in r]
+    assert len(fitted) == 1 and 60 < fitted[0] < 1000000
+    step = torch.load(out / "checkpoint.pt", weights_only=False)["step"]
+    assert 60 <= step <= fitted[0]
