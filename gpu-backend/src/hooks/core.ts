@@ -208,3 +208,24 @@ export function objectsFromS3Event(event: unknown): ObjectRef[] {
   }
   return out;
 }
+
+/**
+ * One SQS message whose body is an S3 event (S3 -> SQS notifications). True when every
+ * object in it was stored or skipped, so the message may be deleted; false leaves it on
+ * the queue for redelivery (and, after the queue's maxReceiveCount, its dead-letter queue).
+ * S3's s3:TestEvent on subscription has no Records: nothing to do.
+ */
+export async function handleQueueMessage(cfg: HookConfig, body: string | undefined): Promise<boolean> {
+  let event: { Records?: unknown[] };
+  try {
+    event = JSON.parse(body ?? "");
+  } catch {
+    return false;
+  }
+  if (!event || !Array.isArray(event.Records)) return (event as { Event?: string })?.Event === "s3:TestEvent";
+  let ok = true;
+  for (const ref of objectsFromS3Event(event)) {
+    if ((await handleObjectCreated(cfg, ref)).status === "failed") ok = false;
+  }
+  return ok;
+}

@@ -4,15 +4,29 @@
  * backend killed mid-batch; the Lambda/SQS shape; the webhook's auth and errors.
  */
 import { createServer, type Server } from "node:http";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBackend, startS3, TOKEN } from "../../../edge/test/harness.js";
+import { S3_CREDS, startBackend, startS3, TOKEN } from "../../../edge/test/harness.js";
 import { syntheticImage } from "../../../test/helpers/left-model.js";
 import { Codec } from "../codec.js";
 import { bulkEncode } from "./bulk.js";
 import { type DeadLetter, type HookConfig, handleObjectCreated } from "./core.js";
 import { handler } from "./lambda.js";
+import { runSqsWorker } from "./sqs-worker.js";
 import { createHookApp } from "./webhook.js";
 
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -41,13 +55,13 @@ function cfgFor(port: number, extra: Partial<HookConfig> = {}): HookConfig {
   };
 }
 
-async function put(key: string, body: Uint8Array | Buffer | string) {
-  await s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: body }));
+async function put(key: string, body: Uint8Array | Buffer | string, bucket = "images") {
+  await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
-async function l3cOf(key: string) {
+async function l3cOf(key: string, bucket = "images") {
   try {
-    const o = await s3.client.send(new GetObjectCommand({ Bucket: "images", Key: `${key}.l3c` }));
+    const o = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.l3c` }));
     return {
       bytes: new Uint8Array(await o.Body!.transformToByteArray()),
       meta: o.Metadata ?? {},
@@ -58,12 +72,12 @@ async function l3cOf(key: string) {
   }
 }
 
-async function verifyStored(key: string) {
-  const o = await s3.client.send(new GetObjectCommand({ Bucket: "images", Key: key }));
+async function verifyStored(key: string, bucket = "images") {
+  const o = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const src = await sharp(Buffer.from(await o.Body!.transformToByteArray()))
     .raw()
     .toBuffer();
-  const l = await l3cOf(key);
+  const l = await l3cOf(key, bucket);
   expect(l, `${key}.l3c missing`).toBeDefined();
   expect(
     Buffer.from((await codec.decode(l!.bytes)).data).equals(src),
@@ -229,6 +243,62 @@ describe("S3 upload hook", () => {
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }] });
     await verifyStored("sqs/a.png");
   });
+
+  it("S3 notification -> SQS -> worker: uploads are encoded with no event sent by the test; poison messages reach the DLQ", async () => {
+    const sqs = new SQSClient({ endpoint: s3.endpoint, region: "us-east-1", credentials: S3_CREDS });
+    const arnOf = async (url: string) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
+        .Attributes!.QueueArn!;
+    const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: "hook-dlq" }))).QueueUrl!;
+    const queue = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: "hook",
+          Attributes: {
+            VisibilityTimeout: "1",
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 2 }),
+          },
+        }),
+      )
+    ).QueueUrl!;
+    await s3.client.send(new CreateBucketCommand({ Bucket: "uploads" }));
+    await s3.client.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: "uploads",
+        NotificationConfiguration: {
+          QueueConfigurations: [{ QueueArn: await arnOf(queue), Events: ["s3:ObjectCreated:*"] }],
+        },
+      }),
+    );
+    await put("camera/IMG 1.png", await pngOf(30), "uploads");
+    await put("camera/readme.txt", "not an image", "uploads");
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: "{poison" }));
+
+    const stop = new AbortController();
+    const run = runSqsWorker({
+      sqs,
+      queueUrl: queue,
+      cfg: cfgFor(backend.port),
+      signal: stop.signal,
+      waitSeconds: 1,
+    });
+    let inDlq: string[] = [];
+    for (let i = 0; i < 120 && !((await l3cOf("camera/IMG 1.png", "uploads")) && inDlq.length); i++) {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 0, MaxNumberOfMessages: 10 }),
+      );
+      inDlq = inDlq.concat((r.Messages ?? []).map((m) => m.Body!));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    stop.abort();
+    const stats = await run;
+    await verifyStored("camera/IMG 1.png", "uploads");
+    expect(await l3cOf("camera/readme.txt", "uploads")).toBeUndefined();
+    expect(inDlq).toEqual(["{poison"]);
+    // the test event, the photo, the text file and the derived .l3c's own notification
+    expect(stats.deleted).toBeGreaterThanOrEqual(4);
+    expect(stats.leftForRedelivery).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 
   it("webhook: 401 without the credential, 400 for a bad body", async () => {
     const app = createHookApp(cfgFor(backend.port), "hooks-token-0123456789");

@@ -7,7 +7,7 @@
  * Lambda's own retry and on-failure destination apply.
  */
 import { S3Client } from "@aws-sdk/client-s3";
-import { type HookConfig, handleObjectCreated, objectsFromS3Event } from "./core.js";
+import { type HookConfig, handleObjectCreated, handleQueueMessage, objectsFromS3Event } from "./core.js";
 
 let cfg: HookConfig | undefined;
 
@@ -35,18 +35,7 @@ export async function handler(
   if (records.length && (records[0] as { eventSource?: string }).eventSource === "aws:sqs") {
     const batchItemFailures: Array<{ itemIdentifier: string }> = [];
     for (const m of records) {
-      let ok = true;
-      try {
-        const body = JSON.parse(m.body);
-        // S3's test event on subscription has no Records: nothing to do.
-        for (const ref of body.Records ? objectsFromS3Event(body) : []) {
-          const out = await handleObjectCreated(c, ref);
-          if (out.status === "failed") ok = false;
-        }
-      } catch {
-        ok = false;
-      }
-      if (!ok) batchItemFailures.push({ itemIdentifier: m.messageId });
+      if (!(await handleQueueMessage(c, m.body))) batchItemFailures.push({ itemIdentifier: m.messageId });
     }
     return { batchItemFailures };
   }
