@@ -50,6 +50,47 @@ export interface EncodeOptions {
   tileSize?: number;
   /** Called after each tile with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Tiles in flight at once (default 1). Useful when the model runs tiles off the main
+   * thread (a worker pool); the stream is the same whatever the value.
+   */
+  concurrency?: number;
+}
+
+/**
+ * Runs fn(0..n-1) with at most `limit` calls in flight and returns the results in index
+ * order. After a failure or an abort nothing new starts; the calls in flight are awaited
+ * (so none is left running unobserved) and the first error is thrown.
+ */
+export async function mapTiles<T>(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<T>,
+  after?: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  let done = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < n) {
+      const i = next++;
+      try {
+        out[i] = await fn(i);
+      } catch (e) {
+        failure ??= { error: e };
+        return;
+      }
+      done++;
+      after?.(done);
+      if (signal?.aborted)
+        failure ??= { error: new L3cError("DEADLINE_EXCEEDED", `after ${done} of ${n} tiles`) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane));
+  if (failure) throw failure.error;
+  return out;
 }
 
 export interface EncodeStats {
@@ -70,10 +111,9 @@ export async function encodeImage(
   );
   if (tileSize % 8 !== 0)
     throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  const concurrency = expectInteger("concurrency", opts.concurrency ?? 1, 1, 256);
   const { cols, rows } = tileGrid(img.width, img.height, tileSize);
-  const tiles: Array<{ payload: Uint8Array; pixelCrc: number }> = [];
-  let stored = 0;
-  for (let t = 0; t < cols * rows; t++) {
+  const codeTile = async (t: number) => {
     const x = (t % cols) * tileSize;
     const y = Math.floor(t / cols) * tileSize;
     const w = Math.min(tileSize, img.width - x);
@@ -92,13 +132,17 @@ export async function encodeImage(
       payload = new Uint8Array(raw.length + 1);
       payload[0] = TileMode.STORED;
       payload.set(raw, 1);
-      stored++;
     }
-    tiles.push({ payload, pixelCrc: crc32(raw) });
-    opts.onProgress?.(t + 1, cols * rows);
-    if (opts.signal?.aborted)
-      throw new L3cError("DEADLINE_EXCEEDED", `after ${t + 1} of ${cols * rows} tiles`);
-  }
+    return { payload, pixelCrc: crc32(raw) };
+  };
+  const tiles = await mapTiles(
+    cols * rows,
+    concurrency,
+    codeTile,
+    (done) => opts.onProgress?.(done, cols * rows),
+    opts.signal,
+  );
+  const stored = tiles.filter((t) => t.payload[0] === TileMode.STORED).length;
   const bytes = writeStream({
     layout,
     width: img.width,
@@ -116,6 +160,8 @@ export interface DecodeOptions {
   onProgress?: (done: number, total: number) => void;
   /** Checked between tiles: an aborted signal stops the work with DEADLINE_EXCEEDED. */
   signal?: AbortSignal;
+  /** Tiles in flight at once (default 1); see {@link EncodeOptions.concurrency}. */
+  concurrency?: number;
 }
 
 async function resolveModel(header: Header, models?: ModelResolver): Promise<TileModel | undefined> {
@@ -171,14 +217,16 @@ export async function decodeImage(
     channels,
     data: new Uint8Array(header.width * header.height * channels),
   };
-  let done = 0;
-  for (const tile of header.tiles) {
-    const px = await decodeTile(bytes, header, tile, model);
-    placeTile(img, px, tile.x, tile.y, tile.width, tile.height);
-    opts.onProgress?.(++done, header.tileCount);
-    if (opts.signal?.aborted)
-      throw new L3cError("DEADLINE_EXCEEDED", `after ${done} of ${header.tileCount} tiles`);
-  }
+  await mapTiles(
+    header.tileCount,
+    expectInteger("concurrency", opts.concurrency ?? 1, 1, 256),
+    async (i) => {
+      const tile = header.tiles[i];
+      placeTile(img, await decodeTile(bytes, header, tile, model), tile.x, tile.y, tile.width, tile.height);
+    },
+    (done) => opts.onProgress?.(done, header.tileCount),
+    opts.signal,
+  );
   return { ...img, header };
 }
 

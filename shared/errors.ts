@@ -23,6 +23,7 @@ export const ERROR_MESSAGES = {
   INVALID_ARGUMENT: "invalid argument",
   UNSUPPORTED_IMAGE: "unsupported image",
   DEADLINE_EXCEEDED: "the operation ran past its deadline",
+  INTERNAL: "internal error",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -44,6 +45,7 @@ const STATUS: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
   UNSUPPORTED_IMAGE: 415,
   DEADLINE_EXCEEDED: 503,
+  INTERNAL: 500,
 };
 
 export class L3cError extends Error {

@@ -113,6 +113,50 @@ describe("codec with the tiny fixture model", () => {
     await expect(other.decode(bytes)).rejects.toThrow("stream names a model that is not available");
   });
 
+  it("codes tiles in worker threads: the same stream and pixels, errors stay typed", async () => {
+    const img = syntheticImage(150, 100, 3, 5);
+    const main = codecs.get(key(SETUPS[0]))!;
+    const pooled = await Codec.create({ modelsDir: FIXTURES, workers: 2, threads: 1 });
+    try {
+      expect(pooled.concurrency).toBe(2);
+      const progress: number[] = [];
+      const a = await main.encode(img, { tileSize: 64, verify: false });
+      const b = await pooled.encode(img, { tileSize: 64, onProgress: (d) => progress.push(d) });
+      expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
+      // concurrent calls share the pool
+      const outs = await Promise.all([pooled.decode(a.bytes), pooled.decode(a.bytes), main.decode(b.bytes)]);
+      for (const o of outs) expect(o.data).toEqual(img.data);
+      // a corrupt coded tile fails in the worker with the same typed error as on the main thread
+      const h = parseHeader(a.bytes);
+      const bad = a.bytes.slice();
+      const t = h.tiles[2];
+      for (let i = t.offset + 20; i < t.offset + t.length; i++) bad[i] ^= 0x5a;
+      const mainErr = await main.decode(bad).catch((e) => e);
+      const poolErr = await pooled.decode(bad).catch((e) => e);
+      expect(mainErr.name).toBe("L3cError");
+      expect(poolErr.name).toBe("L3cError");
+      expect(poolErr.code).toBe(mainErr.code);
+      // errors raised inside a worker arrive as the same L3cError
+      await expect(
+        pooled.pool!.run("decode", "00".repeat(32), new Uint8Array(4), 8, 8),
+      ).rejects.toMatchObject({
+        name: "L3cError",
+        code: "UNKNOWN_MODEL",
+      });
+      // a worker that dies fails only the tile it held and is replaced
+      const slots = (pooled.pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> })
+        .slots;
+      // (a job that runs for seconds: garbage data for a 2048 x 2048 tile, posted at once)
+      const dying = pooled.pool!.run("decode", pooled.model().id, new Uint8Array(64).fill(7), 2048, 2048);
+      await slots[0].worker.terminate();
+      await expect(dying).rejects.toMatchObject({ code: "INTERNAL" });
+      expect((await pooled.decode(a.bytes)).data).toEqual(img.data);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it.skipIf(!existsSync(KODAK))("is bit-exact across runtimes on a Kodak image (crop)", async () => {
     const files = readdirSync(KODAK).filter((f) => f.endsWith(".png"));
     const full = await readImage(join(KODAK, files[0]));

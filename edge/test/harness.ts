@@ -62,6 +62,7 @@ export async function startBackend(extra: Record<string, string> = {}) {
     PORT: "0",
     L3C_DISABLE_CUDA: "1",
     L3C_THREADS: "1",
+    L3C_WORKERS: "2",
     ...extra,
   });
 }

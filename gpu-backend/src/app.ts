@@ -65,6 +65,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
         ready: ready && !draining,
         executionProvider,
         runtime: codec.runtime,
+        workers: codec.pool?.size ?? 0,
         models: codec.store.entries.map((m) => ({ name: m.name, id: m.id })),
         defaultModel: ready ? codec.model().id : null,
       },

@@ -6,6 +6,7 @@
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { L3cError } from "../../shared/errors.js";
@@ -27,7 +28,8 @@ options:
       --model <name|id>   model to encode with (default: $L3C_MODEL or the newest in models/)
       --tile-size <n>     tile side, multiple of 8 in [64, 4096] (default 512)
       --no-verify         skip decoding the new stream to check it (encode verifies by default)
-      --threads <n>       onnxruntime threads (default: all cores)
+      --workers <n>       worker threads coding tiles in parallel (default: cores; 0: none)
+      --threads <n>       onnxruntime threads per worker (default: cores / workers)
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
       --format <f>        decode output format for folders: png (default), webp, ppm
       --prefix <p>        bulk: only keys under this prefix
@@ -100,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         "tile-size": { type: "string" },
         "no-verify": { type: "boolean" },
         threads: { type: "string" },
+        workers: { type: "string" },
         runtime: { type: "string" },
         format: { type: "string" },
         json: { type: "boolean" },
@@ -132,12 +135,14 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`Expected node or wasm for --runtime but received ${runtime}`);
     }
     const threads = parseIntOpt("threads", o.threads as string | undefined, 1, 256);
+    const workers = parseIntOpt("workers", o.workers as string | undefined, 0, 256) ?? availableParallelism();
     if (cmd === "encode") {
       const tileSize = parseIntOpt("tile-size", o["tile-size"] as string | undefined, 64, 4096);
       if (tileSize !== undefined && tileSize % 8) throw new UsageError("--tile-size must be a multiple of 8");
       return await cmdEncode(inputs, o.output as string | undefined, {
         runtime,
         threads,
+        workers,
         tileSize,
         model: o.model as string | undefined,
         verify: !o["no-verify"],
@@ -152,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       return await cmdDecode(inputs, o.output as string | undefined, {
         runtime,
         threads,
+        workers,
         format: (format ?? "png") as (typeof OUTPUT_FORMATS)[number],
         quiet: Boolean(o.quiet),
       });
@@ -281,6 +287,7 @@ async function cmdEncode(
   opt: {
     runtime: Runtime;
     threads?: number;
+    workers?: number;
     tileSize?: number;
     model?: string;
     verify: boolean;
@@ -289,7 +296,7 @@ async function cmdEncode(
 ): Promise<number> {
   const files = await expand(inputs, IMAGE_EXTS);
   if (!files.length) throw new UsageError("no images found");
-  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads });
+  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads, workers: opt.workers });
   const entry = codec.model(opt.model);
   const bar = new Progress("encode", files.length, opt.quiet);
   let failed = 0;
@@ -342,13 +349,19 @@ async function cmdEncode(
 async function cmdDecode(
   inputs: string[],
   output: string | undefined,
-  opt: { runtime: Runtime; threads?: number; format: (typeof OUTPUT_FORMATS)[number]; quiet: boolean },
+  opt: {
+    runtime: Runtime;
+    threads?: number;
+    workers?: number;
+    format: (typeof OUTPUT_FORMATS)[number];
+    quiet: boolean;
+  },
 ): Promise<number> {
   const files = await expand(inputs, new Set([".l3c"]));
   if (!files.length) throw new UsageError("no .l3c files found");
   const single = files.length === 1 && !statSync(inputs[0]).isDirectory() && output && !existsDir(output);
   if (single && output) formatFromPath(output); // validate before decoding
-  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads });
+  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads, workers: opt.workers });
   const bar = new Progress("decode", files.length, opt.quiet);
   let failed = 0;
   try {

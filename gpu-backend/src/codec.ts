@@ -5,12 +5,13 @@
  * stream decodes to exactly the input pixels before returning it.
  */
 
-import { decodeImage, type EncodeOptions, encodeImage } from "../../shared/container.js";
-import { L3cError } from "../../shared/errors.js";
+import { decodeImage, type EncodeOptions, encodeImage, type TileModel } from "../../shared/container.js";
+import { expectInteger, L3cError } from "../../shared/errors.js";
 import type { Limits } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { type ModelEntry, ModelStore } from "./model-store.js";
+import { TilePool } from "./tile-pool.js";
 
 export type Runtime = "node" | "wasm";
 
@@ -22,6 +23,13 @@ export interface CodecOptions {
   optimization?: "disabled" | "basic" | "extended" | "all";
   /** onnxruntime execution providers (default: cpu for node, wasm for wasm). */
   executionProviders?: string[];
+  /**
+   * Worker threads that code tiles (0, the default: none, tiles run on the calling
+   * thread one at a time). With n workers up to n tiles, of one image or of concurrent
+   * calls, are coded at once and the calling thread's event loop stays free; `threads`
+   * is then per worker (default: cores / n).
+   */
+  workers?: number;
 }
 
 export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
@@ -34,6 +42,7 @@ export class Codec {
   private constructor(
     readonly store: ModelStore,
     readonly runtime: Runtime,
+    readonly pool?: TilePool,
   ) {}
 
   static async create(opts: CodecOptions = {}): Promise<Codec> {
@@ -45,14 +54,43 @@ export class Codec {
       );
     }
     const ort = await loadOrt(runtime);
+    const executionProviders = opts.executionProviders ?? (runtime === "wasm" ? ["wasm"] : ["cpu"]);
     const store = new ModelStore(ort, {
       dir: opts.modelsDir,
       threads: opts.threads,
       optimization: opts.optimization,
-      executionProviders: opts.executionProviders ?? (runtime === "wasm" ? ["wasm"] : ["cpu"]),
+      executionProviders,
     });
-    return new Codec(store, runtime);
+    const workers = expectInteger("workers", opts.workers ?? 0, 0, 256);
+    const pool = workers
+      ? new TilePool({
+          workers,
+          threads: opts.threads,
+          runtime,
+          modelsDir: opts.modelsDir,
+          optimization: opts.optimization,
+          executionProviders,
+        })
+      : undefined;
+    await pool?.ready();
+    return new Codec(store, runtime, pool);
   }
+
+  /** Creates a model's sessions now (in every worker when there are workers). */
+  async warm(hexId: string): Promise<void> {
+    if (this.pool) await this.pool.warm(hexId);
+    else await this.store.warm(hexId);
+  }
+
+  /** Tiles in flight per call: the pool's size, else 1. */
+  get concurrency(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  private resolve = (hexId: string): TileModel | undefined => {
+    if (!this.pool) return this.store.get(hexId);
+    return this.store.entries.some((e) => e.id === hexId) ? this.pool.model(hexId) : undefined;
+  };
 
   model(nameOrId?: string): ModelEntry {
     if (!nameOrId) return this.store.defaultEntry();
@@ -74,10 +112,11 @@ export class Codec {
     } = {},
   ) {
     const entry = this.model(opts.model);
-    const model = this.store.get(entry.id);
+    const model = this.resolve(entry.id);
     if (!model) throw new L3cError("UNKNOWN_MODEL", entry.id);
     const r = await encodeImage(img, {
       model,
+      concurrency: this.concurrency,
       tileSize: opts.tileSize ?? 512,
       onProgress: opts.onProgress,
       signal: opts.signal,
@@ -105,14 +144,16 @@ export class Codec {
     } = {},
   ) {
     return decodeImage(bytes, {
-      models: this.store.resolver,
+      models: this.resolve,
+      concurrency: this.concurrency,
       limits: opts.limits,
       onProgress: opts.onProgress,
       signal: opts.signal,
     });
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    await this.pool?.close();
+    await this.store.close();
   }
 }

@@ -4,12 +4,19 @@
  * service with a message naming the variable, never a surprise at request time).
  */
 
+import { availableParallelism } from "node:os";
+
 export interface BackendConfig {
   port: number;
   host: string;
   /** Bearer credential the edge presents (L3C_BACKEND_TOKEN, required). */
   token: string;
-  /** Requests coded at once (L3C_MAX_CONCURRENCY, default 1: one request uses every core). */
+  /**
+   * Worker threads that code tiles (L3C_WORKERS, default: the number of cores; 0 codes
+   * on the event-loop thread, which then stalls for each network run).
+   */
+  workers: number;
+  /** Requests coded at once (L3C_MAX_CONCURRENCY, default: workers, at least 1). */
   maxConcurrency: number;
   /** Requests waiting beyond those (L3C_MAX_QUEUE, default 8); more get 503 + Retry-After. */
   maxQueue: number;
@@ -21,7 +28,7 @@ export interface BackendConfig {
   queueTimeoutMs: number;
   /** Longest a request may be coded; checked between tiles (L3C_REQUEST_TIMEOUT_MS, default 300000). */
   requestTimeoutMs: number;
-  /** onnxruntime threads (L3C_THREADS, default: all cores). */
+  /** onnxruntime threads per worker (L3C_THREADS, default: cores / workers). */
   threads?: number;
   /** Models folder (L3C_MODELS_DIR, default: the repository's models/). */
   modelsDir?: string;
@@ -50,11 +57,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig 
   if (runtime !== "node" && runtime !== "wasm") {
     throw new ConfigError(`Expected node or wasm for L3C_RUNTIME but received ${runtime}`);
   }
+  const workers = int(env, "L3C_WORKERS", availableParallelism(), 0, 256);
   return {
     port: int(env, "PORT", 8788, 0, 65535),
     host: env.HOST ?? "127.0.0.1",
     token,
-    maxConcurrency: int(env, "L3C_MAX_CONCURRENCY", 1, 1, 64),
+    workers,
+    maxConcurrency: int(env, "L3C_MAX_CONCURRENCY", Math.max(1, workers), 1, 64),
     maxQueue: int(env, "L3C_MAX_QUEUE", 8, 0, 10_000),
     maxBodyBytes: int(env, "L3C_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
     maxPixels: int(env, "L3C_MAX_PIXELS", 50_000_000, 1, 2 ** 28),

@@ -16,6 +16,7 @@ const startTest = (env: Record<string, string>) =>
     L3C_MODELS_DIR: new URL("../../test/fixtures/models", import.meta.url).pathname,
     PORT: "0",
     L3C_DISABLE_CUDA: "1",
+    L3C_WORKERS: "2",
     ...env,
   });
 let base = "";
@@ -56,7 +57,7 @@ describe("backend service", () => {
   it("serves health, readiness, metrics and its OpenAPI document without a credential", async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await (await fetch(`${base}/readyz`)).json();
-    expect(ready).toMatchObject({ ready: true, executionProvider: "cpu" });
+    expect(ready).toMatchObject({ ready: true, executionProvider: "cpu", workers: 2 });
     expect(ready.models.map((m: { name: string }) => m.name)).toEqual(["tiny", "tiny-phase4"]);
     const api = await (await fetch(`${base}/openapi.json`)).json();
     expect(Object.keys(api.paths)).toContain("/v1/encode");

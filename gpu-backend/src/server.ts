@@ -36,6 +36,7 @@ export async function start(env = process.env) {
     runtime: config.runtime,
     threads: config.threads,
     modelsDir: config.modelsDir,
+    workers: config.workers,
   });
   const entry = cpu.model();
   const provider = await detectProvider(config.runtime, env.L3C_DISABLE_CUDA === "1", async () => {
@@ -50,6 +51,7 @@ export async function start(env = process.env) {
       threads: config.threads,
       modelsDir: config.modelsDir,
       executionProviders: ["cuda", "cpu"],
+      workers: config.workers,
     });
   }
   const svc = createApp({ config, codec, executionProvider: provider });
@@ -58,7 +60,7 @@ export async function start(env = process.env) {
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   // Warm the default model so the first request does not pay for session creation.
-  await codec.store.warm(codec.model().id);
+  await codec.warm(codec.model().id);
   svc.setReady(true);
   console.error(
     `l3c backend listening on http://${config.host}:${port} (${provider}, models: ${codec.store.entries.length})`,
