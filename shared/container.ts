@@ -55,6 +55,12 @@ export interface EncodeOptions {
    * thread (a worker pool); the stream is the same whatever the value.
    */
   concurrency?: number;
+  /**
+   * Store a tile raw when coding would make it larger (default true). False codes every
+   * tile with the model whatever the size: for conformance vectors and tests, which must
+   * exercise the model even with an untrained one.
+   */
+  storedFallback?: boolean;
 }
 
 /**
@@ -78,12 +84,13 @@ export async function mapTiles<T>(
       const i = next++;
       try {
         out[i] = await fn(i);
+        if (failure) return;
+        done++;
+        after?.(done);
       } catch (e) {
         failure ??= { error: e };
         return;
       }
-      done++;
-      after?.(done);
       if (signal?.aborted)
         failure ??= { error: new L3cError("DEADLINE_EXCEEDED", `after ${done} of ${n} tiles`) };
     }
@@ -122,7 +129,7 @@ export async function encodeImage(
     let payload: Uint8Array | undefined;
     if (opts.model) {
       const coded = await opts.model.encodeTile(tileToRgb(img, x, y, w, h), w, h);
-      if (coded.length < raw.length) {
+      if (coded.length < raw.length || opts.storedFallback === false) {
         payload = new Uint8Array(coded.length + 1);
         payload[0] = TileMode.CODED;
         payload.set(coded, 1);

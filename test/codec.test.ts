@@ -58,7 +58,10 @@ async function decodeTraced(codec: Codec, bytes: Uint8Array) {
 async function crossCheck(img: RawImage, tileSize = 64, model = "tiny") {
   const streams = new Map<string, Uint8Array>();
   for (const s of SETUPS) {
-    const r = await codecs.get(key(s))!.encode(img, { tileSize, verify: false, model });
+    const r = await codecs
+      .get(key(s))!
+      .encode(img, { tileSize, verify: false, model, storedFallback: false });
+    expect(r.storedTiles, "every tile must exercise the model").toBe(0);
     streams.set(key(s), r.bytes);
   }
   for (const [encKey, bytes] of streams) {
@@ -91,7 +94,8 @@ describe("codec with the tiny fixture model", () => {
   ] as const)("round-trips %ix%i with %i channels", async (w, h, c) => {
     const img = syntheticImage(w, h, c, w * h);
     const codec = codecs.get(key(SETUPS[0]))!;
-    const r = await codec.encode(img, { tileSize: 64 });
+    const r = await codec.encode(img, { tileSize: 64, storedFallback: false });
+    expect(r.storedTiles).toBe(0);
     expect(parseHeader(r.bytes).width).toBe(w);
     const out = await codecs.get(key(SETUPS[3]))!.decode(r.bytes);
     expect(out.channels).toBe(c);
@@ -120,10 +124,19 @@ describe("codec with the tiny fixture model", () => {
     try {
       expect(pooled.concurrency).toBe(2);
       const progress: number[] = [];
-      const a = await main.encode(img, { tileSize: 64, verify: false });
-      const b = await pooled.encode(img, { tileSize: 64, onProgress: (d) => progress.push(d) });
+      const a = await main.encode(img, { tileSize: 64, verify: false, storedFallback: false });
+      const b = await pooled.encode(img, {
+        tileSize: 64,
+        storedFallback: false,
+        onProgress: (d) => progress.push(d),
+      });
+      expect(b.codedTiles).toBe(6);
       expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
       expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
+      // a Node Buffer input (whose slice() is a view) is left intact by the transfer to workers
+      const buf = Buffer.from(a.bytes);
+      expect((await pooled.decode(buf)).data).toEqual(img.data);
+      expect(buf.equals(Buffer.from(a.bytes))).toBe(true);
       // concurrent calls share the pool
       const outs = await Promise.all([pooled.decode(a.bytes), pooled.decode(a.bytes), main.decode(b.bytes)]);
       for (const o of outs) expect(o.data).toEqual(img.data);

@@ -1,16 +1,18 @@
 /**
  * Codec benchmark: one table per image folder.
- *   npm run bench -- <folder> [<folder>...] [--limit N] [--threads N] [--runtime node|wasm] [--tile-size N]
+ *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N]
  *
  * Per codec: bpsp by real file size, encode and decode MP/s (this machine, one process).
- * l3c: real size and the model's likelihood (ideal code length) -> coder/container overhead.
+ * l3c: real size and the model's likelihood (ideal code length) -> coder/container overhead;
+ * timed with the CLI's default of one tile worker per core (--workers 0: the main thread);
+ * the likelihood comes from an untimed main-thread encode.
  * PNG: the input files as given (size), sharp at level 9 for speed. WebP: lossless, effort 6.
  * JPEG XL (cjxl/djxl -d 0 -e 7) and JPEG 2000 (opj_compress/opj_decompress) when installed.
  * Every round trip is checked for identical pixels before its time is counted.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
@@ -23,12 +25,15 @@ const { values: o, positionals: folders } = parseArgs({
   options: {
     limit: { type: "string" },
     threads: { type: "string" },
+    workers: { type: "string" },
     runtime: { type: "string" },
     "tile-size": { type: "string" },
   },
 });
 if (!folders.length) {
-  console.error("usage: npm run bench -- <folder>... [--limit N] [--threads N] [--runtime node|wasm]");
+  console.error(
+    "usage: npm run bench -- <folder>... [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N]",
+  );
   process.exit(2);
 }
 
@@ -83,9 +88,11 @@ async function external(img: RawImage, tmp: string, kind: "jxl" | "j2k"): Promis
 const runtime = (o.runtime ?? "node") as Runtime;
 const threads = o.threads ? Number(o.threads) : undefined;
 const tileSize = o["tile-size"] ? Number(o["tile-size"]) : 512;
-const codec = await Codec.create({ runtime, threads });
+const workers = o.workers === undefined ? availableParallelism() : Number(o.workers);
+const codec = await Codec.create({ runtime, threads, workers });
+const main = workers ? await Codec.create({ runtime, threads }) : codec;
 const entry = codec.model();
-const model = codec.store.get(entry.id)!;
+const model = main.store.get(entry.id)!;
 const tools = { jxl: has("cjxl") && has("djxl"), j2k: has("opj_compress") && has("opj_decompress") };
 const tmp = mkdtempSync(join(tmpdir(), "l3c-bench-"));
 
@@ -110,6 +117,7 @@ for (const folder of folders) {
     const sp = img.width * img.height * (img.channels === 1 ? 1 : 3);
     // l3c
     model.timings.idealBits = 0;
+    if (main !== codec) await main.encode(img, { tileSize, verify: false });
     let t = now();
     const { bytes } = await codec.encode(img, { tileSize, verify: false });
     const encS = now() - t;
@@ -150,7 +158,7 @@ for (const folder of folders) {
   const mp = pixels / 1e6;
   console.log(`\n### ${folder} (${files.length} images, ${mp.toFixed(2)} MP)\n`);
   console.log(
-    `model ${entry.name} (${entry.id.slice(0, 16)}), runtime ${runtime}, tile ${tileSize}, node ${process.version}\n`,
+    `model ${entry.name} (${entry.id.slice(0, 16)}), runtime ${runtime}, tile ${tileSize}, ${workers} tile worker(s), node ${process.version}\n`,
   );
   console.log("| codec | bpsp | encode MP/s | decode MP/s |\n|---|---|---|---|");
   for (const [k, r] of Object.entries(acc)) {
@@ -168,3 +176,4 @@ for (const folder of folders) {
 }
 rmSync(tmp, { recursive: true, force: true });
 await codec.close();
+if (main !== codec) await main.close();

@@ -72,7 +72,12 @@ export class Codec {
           executionProviders,
         })
       : undefined;
-    await pool?.ready();
+    try {
+      await pool?.ready();
+    } catch (e) {
+      await pool?.close();
+      throw new L3cError("INTERNAL", `tile workers did not start: ${(e as Error).message}`);
+    }
     return new Codec(store, runtime, pool);
   }
 
@@ -109,6 +114,8 @@ export class Codec {
       verify?: boolean;
       onProgress?: EncodeOptions["onProgress"];
       signal?: AbortSignal;
+      /** See {@link EncodeOptions.storedFallback} (default true). */
+      storedFallback?: boolean;
     } = {},
   ) {
     const entry = this.model(opts.model);
@@ -120,6 +127,7 @@ export class Codec {
       tileSize: opts.tileSize ?? 512,
       onProgress: opts.onProgress,
       signal: opts.signal,
+      storedFallback: opts.storedFallback,
     });
     if (opts.verify !== false) {
       const back = await this.decode(r.bytes, { signal: opts.signal });

@@ -73,10 +73,14 @@ export class TilePool {
   private spawn(): Slot {
     const worker = new Worker(new URL("./tile-worker.mjs", import.meta.url), { workerData: this.init });
     worker.unref();
+    let started = false;
     const slot: Slot = {
       worker,
       ready: new Promise((resolve, reject) => {
-        worker.once("message", () => resolve());
+        worker.once("message", () => {
+          started = true;
+          resolve();
+        });
         worker.once("error", reject);
       }),
     };
@@ -96,7 +100,8 @@ export class TilePool {
       const j = slot.job;
       slot.job = undefined;
       j?.reject(new L3cError("INTERNAL", `tile worker exited with code ${code}`));
-      if (i >= 0 && !this.closed) {
+      // A worker that never started would fail the same way again: no respawn loop.
+      if (i >= 0 && !this.closed && started) {
         this.slots[i] = this.spawn();
         this.pump();
       }
@@ -106,14 +111,20 @@ export class TilePool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (!this.queue.length) return;
+      if (!this.queue.length) break;
       if (slot.job) continue;
       const j = this.queue.shift()!;
       slot.job = j;
       slot.worker.ref();
-      slot.worker.postMessage(j.job, [j.job.data.buffer as ArrayBuffer]);
+      try {
+        slot.worker.postMessage(j.job, [j.job.data.buffer as ArrayBuffer]);
+      } catch (e) {
+        slot.job = undefined;
+        j.reject(new L3cError("INTERNAL", `could not hand a tile to a worker: ${(e as Error).message}`));
+      }
     }
-    if (this.slots.every((s) => !s.job)) for (const s of this.slots) s.worker.unref();
+    // Idle workers must not keep the process alive.
+    for (const s of this.slots) if (!s.job) s.worker.unref();
   }
 
   /** Codes one tile in a worker. `data` is transferred (the caller must not reuse it). */
@@ -130,8 +141,9 @@ export class TilePool {
     const id = Uint8Array.from(Buffer.from(hexId, "hex"));
     return {
       id,
-      encodeTile: (rgb, w, h) => this.run("encode", hexId, rgb.slice(), w, h),
-      decodeTile: (data, w, h) => this.run("decode", hexId, data.slice(), w, h),
+      // Copies (a Buffer's slice() is a view): the copy's buffer is transferred.
+      encodeTile: (rgb, w, h) => this.run("encode", hexId, new Uint8Array(rgb), w, h),
+      decodeTile: (data, w, h) => this.run("decode", hexId, new Uint8Array(data), w, h),
     };
   }
 

@@ -137,7 +137,9 @@ async function modelCase(description: string, w: number, h: number, channels: 1 
   const codec = await Codec.create({ modelsDir: root + FIXTURE_MODELS, threads: 1 });
   try {
     const img = syntheticImage(w, h, channels, w * 3 + h * 5);
-    const { bytes } = await codec.encode(img, { tileSize });
+    // every tile coded: the untrained fixture model would otherwise store them raw
+    const { bytes, codedTiles } = await codec.encode(img, { tileSize, storedFallback: false });
+    if (codedTiles === 0) throw new Error(`${description}: no coded tile`);
     return {
       meta: {
         kind: "decode",

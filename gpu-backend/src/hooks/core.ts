@@ -194,6 +194,8 @@ export function objectsFromS3Event(event: unknown): ObjectRef[] {
   if (!Array.isArray(records)) throw new L3cError("INVALID_ARGUMENT", "expected an S3 event with Records");
   const out: ObjectRef[] = [];
   for (const r of records as Array<Record<string, never>>) {
+    if (!r || typeof r !== "object")
+      throw new L3cError("INVALID_ARGUMENT", "an S3 event record is not an object");
     const name = String((r as { eventName?: string }).eventName ?? "");
     if (!name.includes("ObjectCreated")) continue;
     const s3 = (
@@ -203,7 +205,12 @@ export function objectsFromS3Event(event: unknown): ObjectRef[] {
     const rawKey = s3?.object?.key;
     if (!bucket || !rawKey) continue;
     // Keys arrive URL-encoded with "+" for spaces (AWS and MinIO).
-    const key = decodeURIComponent(rawKey.replace(/\+/g, " "));
+    let key: string;
+    try {
+      key = decodeURIComponent(rawKey.replace(/\+/g, " "));
+    } catch {
+      throw new L3cError("INVALID_ARGUMENT", `object key is not URL-encoded: ${rawKey.slice(0, 100)}`);
+    }
     out.push({ bucket, key, etag: s3?.object?.eTag, size: s3?.object?.size });
   }
   return out;

@@ -26,7 +26,10 @@ export interface SqsWorkerOptions {
   signal?: AbortSignal;
   /** Long-poll wait, 0..20 s (default 20). */
   waitSeconds?: number;
-  /** Messages per receive, 1..10 (default 4). */
+  /**
+   * Messages per receive, 1..10 (default 1: they are coded one after another, and each
+   * must finish within the queue's visibility timeout or it is delivered again).
+   */
   maxMessages?: number;
   /** Pause after a failed receive before the next try, ms (default 2000). */
   errorBackoffMs?: number;
@@ -49,7 +52,7 @@ export async function runSqsWorker(o: SqsWorkerOptions): Promise<SqsWorkerStats>
         new ReceiveMessageCommand({
           QueueUrl: o.queueUrl,
           WaitTimeSeconds: o.waitSeconds ?? 20,
-          MaxNumberOfMessages: o.maxMessages ?? 4,
+          MaxNumberOfMessages: o.maxMessages ?? 1,
         }),
         { abortSignal: o.signal },
       );
@@ -63,12 +66,23 @@ export async function runSqsWorker(o: SqsWorkerOptions): Promise<SqsWorkerStats>
     }
     for (const m of messages) {
       stats.received++;
-      if (await handleQueueMessage(o.cfg, m.Body)) {
-        await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle }));
-        stats.deleted++;
-      } else {
+      let ok = false;
+      try {
+        ok = await handleQueueMessage(o.cfg, m.Body);
+      } catch (e) {
+        log({ event: "message-error", messageId: m.MessageId, reason: (e as Error).message });
+      }
+      if (!ok) {
         stats.leftForRedelivery++;
         log({ event: "left-for-redelivery", messageId: m.MessageId });
+        continue;
+      }
+      try {
+        await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+        stats.deleted++;
+      } catch (e) {
+        // The work is done and idempotent: a redelivery finds the .l3c and writes nothing.
+        log({ event: "delete-error", messageId: m.MessageId, reason: (e as Error).message });
       }
     }
   }
@@ -106,7 +120,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const stop = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
   console.error(`l3c hooks:sqs polling ${opts.queueUrl}`);
-  runSqsWorker({ ...opts, signal: stop.signal }).then((s) => {
-    console.error(`l3c hooks:sqs stopped: ${JSON.stringify(s)}`);
-  });
+  runSqsWorker({ ...opts, signal: stop.signal }).then(
+    (s) => console.error(`l3c hooks:sqs stopped: ${JSON.stringify(s)}`),
+    (e) => {
+      console.error(`l3c hooks:sqs: ${(e as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
 }
