@@ -30,6 +30,12 @@ export interface OrtRunnerOptions {
   optimization?: "disabled" | "basic" | "extended" | "all";
   /** Execution providers in preference order (default: runtime default). */
   executionProviders?: string[];
+  /**
+   * onnxruntime's CPU memory arena and memory patterns (default false). The arena keeps
+   * the largest tensors of every graph allocated between runs; measured here on 512 x 512
+   * tiles it was no faster and held ~1 GiB more per session set (per tile worker).
+   */
+  cpuMemArena?: boolean;
 }
 
 export class OrtRunner implements GraphRunner {
@@ -50,6 +56,10 @@ export class OrtRunner implements GraphRunner {
         opts.interOpNumThreads = 1;
       }
       if (this.options.executionProviders) opts.executionProviders = this.options.executionProviders;
+      if (!this.options.cpuMemArena) {
+        opts.enableCpuMemArena = false;
+        opts.enableMemPattern = false;
+      }
       s = this.loadGraph(role).then((bytes) => this.ort.InferenceSession.create(bytes, opts));
       s.catch(() => this.sessions.delete(role));
       this.sessions.set(role, s);

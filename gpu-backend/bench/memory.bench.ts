@@ -1,6 +1,6 @@
 /**
  * Peak memory of encoding and decoding a large image (default 30 MP, 6708 x 4472).
- *   npm run bench:memory -- [--mp 30] [--models <dir>] [--tile-size 512] [--workers <n>]
+ *   npm run bench:memory -- [--mp 30] [--models <dir>] [--tile-size 512] [--workers <n>] [--arena]
  * Prints peak RSS per phase (the kernel's high-water mark, reset between phases, so a
  * peak inside a native call is not missed; worker threads count, they share the process);
  * the round trip is checked. Tiles bound the working memory: what grows with the image is
@@ -17,6 +17,7 @@ const { values: o } = parseArgs({
     models: { type: "string" },
     "tile-size": { type: "string" },
     workers: { type: "string" },
+    arena: { type: "boolean" },
   },
 });
 const workers = Number(o.workers ?? availableParallelism());
@@ -59,7 +60,7 @@ for (let y = 0; y < height; y++) {
   }
 }
 const img = { width, height, channels: 3 as const, data };
-const codec = await Codec.create({ modelsDir: o.models, workers });
+const codec = await Codec.create({ modelsDir: o.models, workers, cpuMemArena: Boolean(o.arena) });
 const gib = (b: number) => (b / 2 ** 30).toFixed(2);
 const base = readPeak();
 resetPeak();

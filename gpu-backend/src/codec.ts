@@ -30,6 +30,8 @@ export interface CodecOptions {
    * is then per worker (default: cores / n).
    */
   workers?: number;
+  /** onnxruntime's CPU memory arena (default false; see OrtRunnerOptions). */
+  cpuMemArena?: boolean;
 }
 
 export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
@@ -60,6 +62,7 @@ export class Codec {
       threads: opts.threads,
       optimization: opts.optimization,
       executionProviders,
+      cpuMemArena: opts.cpuMemArena,
     });
     const workers = expectInteger("workers", opts.workers ?? 0, 0, 256);
     const pool = workers
@@ -70,6 +73,7 @@ export class Codec {
           modelsDir: opts.modelsDir,
           optimization: opts.optimization,
           executionProviders,
+          cpuMemArena: opts.cpuMemArena,
         })
       : undefined;
     try {

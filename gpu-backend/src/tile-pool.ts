@@ -22,6 +22,7 @@ export interface WorkerInit {
   threads: number;
   optimization?: "disabled" | "basic" | "extended" | "all";
   executionProviders?: string[];
+  cpuMemArena?: boolean;
 }
 
 export interface TileJob {

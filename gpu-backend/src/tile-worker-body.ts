@@ -15,6 +15,7 @@ const store = new ModelStore(await loadOrt(init.runtime), {
   threads: init.threads,
   optimization: init.optimization,
   executionProviders: init.executionProviders,
+  cpuMemArena: init.cpuMemArena,
 });
 
 parentPort!.on("message", async (job: TileJob) => {
