@@ -16,6 +16,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import { Codec, type Runtime } from "../src/codec.js";
 import { readImage } from "../src/image-io.js";
@@ -87,7 +88,7 @@ async function external(img: RawImage, tmp: string, kind: "jxl" | "j2k"): Promis
 
 const runtime = (o.runtime ?? "node") as Runtime;
 const threads = o.threads ? Number(o.threads) : undefined;
-const tileSize = o["tile-size"] ? Number(o["tile-size"]) : 512;
+const tileSize = o["tile-size"] ? Number(o["tile-size"]) : DEFAULT_TILE_SIZE;
 const workers = o.workers === undefined ? availableParallelism() : Number(o.workers);
 const codec = await Codec.create({ runtime, threads, workers });
 const main = workers ? await Codec.create({ runtime, threads }) : codec;

@@ -1,6 +1,6 @@
 /**
  * Peak memory of encoding and decoding a large image (default 30 MP, 6708 x 4472).
- *   npm run bench:memory -- [--mp 30] [--models <dir>] [--tile-size 512] [--workers <n>] [--arena]
+ *   npm run bench:memory -- [--mp 30] [--models <dir>] [--tile-size 256] [--workers <n>] [--arena]
  * Prints peak RSS per phase (the kernel's high-water mark, reset between phases, so a
  * peak inside a native call is not missed; worker threads count, they share the process);
  * the round trip is checked. Tiles bound the working memory: what grows with the image is
@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
 import { Codec } from "../src/codec.js";
 
 const { values: o } = parseArgs({
@@ -65,7 +66,10 @@ const gib = (b: number) => (b / 2 ** 30).toFixed(2);
 const base = readPeak();
 resetPeak();
 let t = performance.now();
-const { bytes } = await codec.encode(img, { verify: false, tileSize: Number(o["tile-size"] ?? 512) });
+const { bytes } = await codec.encode(img, {
+  verify: false,
+  tileSize: Number(o["tile-size"] ?? DEFAULT_TILE_SIZE),
+});
 const encS = (performance.now() - t) / 1000;
 const encPeak = readPeak();
 resetPeak();

@@ -26,7 +26,7 @@ const USAGE = `usage:
 options:
   -o, --output <path>     output file (one input) or folder (several inputs or a folder)
       --model <name|id>   model to encode with (default: $L3C_MODEL or the newest in models/)
-      --tile-size <n>     tile side, multiple of 8 in [64, 4096] (default 512)
+      --tile-size <n>     tile side, multiple of 8 in [64, 4096] (default 256)
       --no-verify         skip decoding the new stream to check it (encode verifies by default)
       --workers <n>       worker threads coding tiles in parallel (default: cores; 0: none)
       --threads <n>       onnxruntime threads per worker (default: cores / workers)

@@ -7,7 +7,7 @@
 
 import { decodeImage, type EncodeOptions, encodeImage, type TileModel } from "../../shared/container.js";
 import { expectInteger, L3cError } from "../../shared/errors.js";
-import type { Limits } from "../../shared/format.js";
+import { DEFAULT_TILE_SIZE, type Limits } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { type ModelEntry, ModelStore } from "./model-store.js";
@@ -128,7 +128,7 @@ export class Codec {
     const r = await encodeImage(img, {
       model,
       concurrency: this.concurrency,
-      tileSize: opts.tileSize ?? 512,
+      tileSize: opts.tileSize ?? DEFAULT_TILE_SIZE,
       onProgress: opts.onProgress,
       signal: opts.signal,
       storedFallback: opts.storedFallback,
