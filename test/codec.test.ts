@@ -137,6 +137,13 @@ describe("codec with the tiny fixture model", () => {
       const buf = Buffer.from(a.bytes);
       expect((await pooled.decode(buf)).data).toEqual(img.data);
       expect(buf.equals(Buffer.from(a.bytes))).toBe(true);
+      // onnxruntime-web in worker threads decodes the same pixels
+      const wasm = await Codec.create({ modelsDir: FIXTURES, workers: 2, threads: 1, runtime: "wasm" });
+      try {
+        expect((await wasm.decode(a.bytes)).data).toEqual(img.data);
+      } finally {
+        await wasm.close();
+      }
       // concurrent calls share the pool
       const outs = await Promise.all([pooled.decode(a.bytes), pooled.decode(a.bytes), main.decode(b.bytes)]);
       for (const o of outs) expect(o.data).toEqual(img.data);
