@@ -131,21 +131,29 @@ const flip = (at: number, mask: number) => (b: Uint8Array) => {
 const FIXTURE_MODELS = "test/fixtures/models";
 
 /** Streams coded by the tiny fixture model (model-level conformance). */
-async function modelCase(description: string, w: number, h: number, channels: 1 | 3 | 4, tileSize: number) {
+async function modelCase(
+  description: string,
+  w: number,
+  h: number,
+  channels: 1 | 3 | 4,
+  tileSize: number,
+  modelsDir = FIXTURE_MODELS,
+  model?: string,
+) {
   const { Codec } = await import("../../gpu-backend/src/codec.js");
   const root = new URL("../../", import.meta.url).pathname;
-  const codec = await Codec.create({ modelsDir: root + FIXTURE_MODELS, threads: 1 });
+  const codec = await Codec.create({ modelsDir: root + modelsDir, threads: 1 });
   try {
     const img = syntheticImage(w, h, channels, w * 3 + h * 5);
     // every tile coded: the untrained fixture model would otherwise store them raw
-    const { bytes, codedTiles } = await codec.encode(img, { tileSize, storedFallback: false });
+    const { bytes, codedTiles } = await codec.encode(img, { tileSize, storedFallback: false, model });
     if (codedTiles === 0) throw new Error(`${description}: no coded tile`);
     return {
       meta: {
         kind: "decode",
         description,
         input: "stream.l3c",
-        models: FIXTURE_MODELS,
+        models: modelsDir,
         expect: { width: w, height: h, channels, reference: "reference.raw" },
       },
       files: { "stream.l3c": bytes, "reference.raw": img.data },
@@ -165,6 +173,16 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       64,
     ),
     "model-tiny-gray": await modelCase("tiny fixture model, GRAY8 37x21", 37, 21, 1, 64),
+    // The shipped model: its streams must decode to these pixels in every release.
+    "model-l3c-pyramid-v1-rgb": await modelCase(
+      "the shipped model l3c-pyramid-v1, RGB 90x60, tile 64 (partial tiles)",
+      90,
+      60,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v1",
+    ),
     "stored-rgb-1x1": await storedCase("smallest image: one RGB pixel, one stored tile", 1, 1, 3, 64),
     "stored-rgb-tiles": await storedCase(
       "RGB 150x70, tile 64: 3x2 stored tiles with partial edges",
