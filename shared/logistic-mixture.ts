@@ -133,58 +133,64 @@ export class MixtureCdf {
     this.k = k;
     this.n = n;
     this.scale = 65536 - n;
+    const w = this.w;
+    const mu = this.mu;
+    const g = this.g;
     const muLo = -256 * n;
     const muHi = 512 * n;
+    // (Hot path: clamps written out; same arithmetic as the spec above.)
     let m = LOGIT_MIN;
     let kMax = 0;
     for (let j = 0; j < k; j++) {
       const at = offset + j * stride;
-      const l = clamp(logits[at], LOGIT_MIN, LOGIT_MAX);
+      let l = logits[at];
+      l = l < LOGIT_MIN ? LOGIT_MIN : l > LOGIT_MAX ? LOGIT_MAX : l;
       if (l > m || j === 0) {
         m = l;
         kMax = j;
       }
-      this.w[j] = l; // temporarily the clamped logit
-      this.mu[j] = clamp(means[at + meanOffset] + (shifts ? shifts[j] : 0), muLo, muHi);
-      this.g[j] = EXP_Q20[512 + clamp(logScales[at + scaleOffset], LOG_SCALE_MIN, LOG_SCALE_MAX)];
+      w[j] = l; // temporarily the clamped logit
+      const v = means[at + meanOffset] + (shifts !== undefined ? shifts[j] : 0);
+      mu[j] = v < muLo ? muLo : v > muHi ? muHi : v;
+      let ls = logScales[at + scaleOffset];
+      ls = ls < LOG_SCALE_MIN ? LOG_SCALE_MIN : ls > LOG_SCALE_MAX ? LOG_SCALE_MAX : ls;
+      g[j] = EXP_Q20[512 + ls];
     }
     let e = 0;
     for (let j = 0; j < k; j++) {
-      const u = m - this.w[j];
-      const ej = EXP_Q20[512 + Math.min(u, 2048)];
-      this.w[j] = ej;
+      const u = m - w[j];
+      const ej = EXP_Q20[512 + (u < 2048 ? u : 2048)];
+      w[j] = ej;
       e += ej;
     }
+    // Weights, then the remainder to the first heaviest logit's component; components
+    // with weight 0 add exactly 0 to F, so they are dropped (exact, and faster).
     let sum = 0;
+    let a = 0;
+    let maxAt = 0;
     for (let j = 0; j < k; j++) {
       // Exact: the quotient is <= 2^15, so double rounding (< 2^-37) cannot cross an
       // integer, and any non-integer quotient is >= 1/e >= 2^-25 away from one.
-      const wj = Math.floor((this.w[j] * W_ONE) / e);
-      this.w[j] = wj;
+      const wj = Math.floor((w[j] * W_ONE) / e);
       sum += wj;
-    }
-    this.w[kMax] += W_ONE - sum;
-    // Components with weight 0 add exactly 0 to F: drop them (exact, and faster).
-    let a = 0;
-    for (let j = 0; j < k; j++) {
-      if (this.w[j] === 0) continue;
-      this.w[a] = this.w[j];
-      this.mu[a] = this.mu[j];
-      this.g[a] = this.g[j];
+      if (j === kMax) maxAt = a;
+      else if (wj === 0) continue;
+      w[a] = wj;
+      mu[a] = mu[j];
+      g[a] = g[j];
       a++;
     }
+    w[maxAt] += W_ONE - sum;
     this.k = a;
-    this.guess = clamp(Math.round(this.mu[this.kMaxIndex(a)] / 256), 0, n - 1) | 0;
+    // The decoder's first probe: the mean of the (first) heaviest remaining component.
+    let best = 0;
+    for (let j = 1; j < a; j++) if (w[j] > w[best]) best = j;
+    const guess = Math.round(mu[best] / 256);
+    this.guess = (guess < 0 ? 0 : guess > n - 1 ? n - 1 : guess) | 0;
     return this;
   }
 
   private guess = 0;
-
-  private kMaxIndex(a: number): number {
-    let best = 0;
-    for (let j = 1; j < a; j++) if (this.w[j] > this.w[best]) best = j;
-    return best;
-  }
 
   /** C(v), 0 <= v <= n. */
   cdf(v: number): number {
