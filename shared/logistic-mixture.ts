@@ -144,22 +144,22 @@ export class MixtureCdf {
     for (let j = 0; j < k; j++) {
       const at = offset + j * stride;
       let l = logits[at];
-      l = l < LOGIT_MIN ? LOGIT_MIN : l > LOGIT_MAX ? LOGIT_MAX : l;
+      l = l < LOGIT_MIN ? LOGIT_MIN : Math.min(l, LOGIT_MAX);
       if (l > m || j === 0) {
         m = l;
         kMax = j;
       }
       w[j] = l; // temporarily the clamped logit
       const v = means[at + meanOffset] + (shifts !== undefined ? shifts[j] : 0);
-      mu[j] = v < muLo ? muLo : v > muHi ? muHi : v;
+      mu[j] = v < muLo ? muLo : Math.min(v, muHi);
       let ls = logScales[at + scaleOffset];
-      ls = ls < LOG_SCALE_MIN ? LOG_SCALE_MIN : ls > LOG_SCALE_MAX ? LOG_SCALE_MAX : ls;
+      ls = ls < LOG_SCALE_MIN ? LOG_SCALE_MIN : Math.min(ls, LOG_SCALE_MAX);
       g[j] = EXP_Q20[512 + ls];
     }
     let e = 0;
     for (let j = 0; j < k; j++) {
       const u = m - w[j];
-      const ej = EXP_Q20[512 + (u < 2048 ? u : 2048)];
+      const ej = EXP_Q20[512 + Math.min(u, 2048)];
       w[j] = ej;
       e += ej;
     }
@@ -186,7 +186,7 @@ export class MixtureCdf {
     let best = 0;
     for (let j = 1; j < a; j++) if (w[j] > w[best]) best = j;
     const guess = Math.round(mu[best] / 256);
-    this.guess = (guess < 0 ? 0 : guess > n - 1 ? n - 1 : guess) | 0;
+    this.guess = (guess < 0 ? 0 : Math.min(guess, n - 1)) | 0;
     return this;
   }
 

@@ -6,7 +6,6 @@
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { L3cError } from "../../shared/errors.js";
@@ -15,6 +14,7 @@ import { Codec, type Runtime } from "./codec.js";
 import { formatFromPath, OUTPUT_FORMATS, readImage, writeImageFile } from "./image-io.js";
 import { listModels } from "./model-store.js";
 import { Progress } from "./progress.js";
+import { defaultWorkers } from "./tile-pool.js";
 
 const USAGE = `usage:
   l3c encode <image|folder>... [-o out.l3c | -o folder] [options]
@@ -28,7 +28,7 @@ options:
       --model <name|id>   model to encode with (default: $L3C_MODEL or the newest in models/)
       --tile-size <n>     tile side, multiple of 8 in [64, 4096] (default 256)
       --no-verify         skip decoding the new stream to check it (encode verifies by default)
-      --workers <n>       worker threads coding tiles in parallel (default: cores; 0: none)
+      --workers <n>       worker threads coding tiles in parallel (default: cores, at most 8; 0: none)
       --threads <n>       onnxruntime threads per worker (default: cores / workers)
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
       --format <f>        decode output format for folders: png (default), webp, ppm
@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`Expected node or wasm for --runtime but received ${runtime}`);
     }
     const threads = parseIntOpt("threads", o.threads as string | undefined, 1, 256);
-    const workers = parseIntOpt("workers", o.workers as string | undefined, 0, 256) ?? availableParallelism();
+    const workers = parseIntOpt("workers", o.workers as string | undefined, 0, 256) ?? defaultWorkers();
     if (cmd === "encode") {
       const tileSize = parseIntOpt("tile-size", o["tile-size"] as string | undefined, 64, 4096);
       if (tileSize !== undefined && tileSize % 8) throw new UsageError("--tile-size must be a multiple of 8");

@@ -4,7 +4,7 @@
  * service with a message naming the variable, never a surprise at request time).
  */
 
-import { availableParallelism } from "node:os";
+import { defaultWorkers } from "./tile-pool.js";
 
 export interface BackendConfig {
   port: number;
@@ -12,7 +12,7 @@ export interface BackendConfig {
   /** Bearer credential the edge presents (L3C_BACKEND_TOKEN, required). */
   token: string;
   /**
-   * Worker threads that code tiles (L3C_WORKERS, default: the number of cores; 0 codes
+   * Worker threads that code tiles (L3C_WORKERS, default: cores, at most 8; 0 codes
    * on the event-loop thread, which then stalls for each network run).
    */
   workers: number;
@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig 
   if (runtime !== "node" && runtime !== "wasm") {
     throw new ConfigError(`Expected node or wasm for L3C_RUNTIME but received ${runtime}`);
   }
-  const workers = int(env, "L3C_WORKERS", availableParallelism(), 0, 256);
+  const workers = int(env, "L3C_WORKERS", defaultWorkers(), 0, 256);
   return {
     port: int(env, "PORT", 8788, 0, 65535),
     host: env.HOST ?? "127.0.0.1",

@@ -44,8 +44,17 @@ interface Slot {
   ready: Promise<void>;
 }
 
+/**
+ * Default worker count: one per core, at most 8. Each worker holds its own sessions
+ * (~0.3 GiB at tiles of 256), and past a handful of workers most images have fewer
+ * tiles than workers.
+ */
+export function defaultWorkers(): number {
+  return Math.min(8, availableParallelism());
+}
+
 export interface TilePoolOptions extends Omit<WorkerInit, "threads"> {
-  /** Worker threads (default: the number of cores). */
+  /** Worker threads (default: {@link defaultWorkers}). */
   workers?: number;
   /** onnxruntime intra-op threads per worker (default: cores / workers, at least 1). */
   threads?: number;
@@ -61,7 +70,7 @@ export class TilePool {
 
   constructor(opts: TilePoolOptions) {
     const cores = availableParallelism();
-    this.size = opts.workers ?? cores;
+    this.size = opts.workers ?? defaultWorkers();
     if (!Number.isInteger(this.size) || this.size < 1 || this.size > 256)
       throw new L3cError(
         "INVALID_ARGUMENT",
