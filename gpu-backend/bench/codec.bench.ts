@@ -4,7 +4,7 @@
  *
  * Per codec: bpsp by real file size, encode and decode MP/s (this machine, one process).
  * l3c: real size and the model's likelihood (ideal code length) -> coder/container overhead;
- * timed with the CLI's default of one tile worker per core (--workers 0: the main thread);
+ * timed with the CLI's default tile workers (one per core, at most 8; --workers 0: the main thread);
  * the likelihood comes from an untimed main-thread encode.
  * PNG: the input files as given (size), sharp at level 9 for speed. WebP: lossless, effort 6.
  * JPEG XL (cjxl/djxl -d 0 -e 7) and JPEG 2000 (opj_compress/opj_decompress) when installed.
@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
@@ -20,6 +20,7 @@ import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import { Codec, type Runtime } from "../src/codec.js";
 import { readImage } from "../src/image-io.js";
+import { defaultWorkers } from "../src/tile-pool.js";
 
 const { values: o, positionals: folders } = parseArgs({
   allowPositionals: true,
@@ -89,7 +90,7 @@ async function external(img: RawImage, tmp: string, kind: "jxl" | "j2k"): Promis
 const runtime = (o.runtime ?? "node") as Runtime;
 const threads = o.threads ? Number(o.threads) : undefined;
 const tileSize = o["tile-size"] ? Number(o["tile-size"]) : DEFAULT_TILE_SIZE;
-const workers = o.workers === undefined ? availableParallelism() : Number(o.workers);
+const workers = o.workers === undefined ? defaultWorkers() : Number(o.workers);
 const codec = await Codec.create({ runtime, threads, workers });
 const main = workers ? await Codec.create({ runtime, threads }) : codec;
 const entry = codec.model();

@@ -7,10 +7,10 @@
  * the pixel buffer (3 bytes/pixel) and the stream.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
 import { Codec } from "../src/codec.js";
+import { defaultWorkers } from "../src/tile-pool.js";
 
 const { values: o } = parseArgs({
   options: {
@@ -21,7 +21,7 @@ const { values: o } = parseArgs({
     arena: { type: "boolean" },
   },
 });
-const workers = Number(o.workers ?? availableParallelism());
+const workers = o.workers === undefined ? defaultWorkers() : Number(o.workers);
 
 /** Peak RSS since the last reset: VmHWM on Linux, else sampled every 50 ms. */
 function resetPeak() {
