@@ -1,6 +1,6 @@
 /**
  * @module cli
- * `l3c encode | decode | info | models`. Run `l3c --help` for usage.
+ * `l3c encode | decode | info | models | bulk`. Run `l3c --help` for usage.
  * Exit codes: 0 success, 1 some input failed (each failure is reported), 2 usage error.
  */
 
@@ -25,11 +25,11 @@ const USAGE = `usage:
 
 options:
   -o, --output <path>     output file (one input) or folder (several inputs or a folder)
-      --model <name|id>   model to encode with (default: $L3C_MODEL or the newest in models/)
+      --model <name|id>   model to encode with (default: $L3C_MODEL, else models/default)
       --tile-size <n>     tile side, multiple of 8 in [64, 4096] (default 256)
       --no-verify         skip decoding the new stream to check it (encode verifies by default)
       --workers <n>       worker threads coding tiles in parallel (default: cores, at most 8; 0: none)
-      --threads <n>       onnxruntime threads per worker (default: cores / workers)
+      --threads <n>       onnxruntime threads per worker (default: cores / workers; 0 workers: onnxruntime's)
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
       --format <f>        decode output format for folders: png (default), webp, ppm
       --prefix <p>        bulk: only keys under this prefix
