@@ -7,9 +7,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Codec } from "../gpu-backend/src/codec.js";
 import { readImage } from "../gpu-backend/src/image-io.js";
+import { L3cError } from "../shared/errors.js";
 import { parseHeader } from "../shared/format.js";
 import type { RawImage } from "../shared/image.js";
 import { syntheticImage } from "./helpers/left-model.js";
@@ -175,6 +177,46 @@ describe("codec with the tiny fixture model", () => {
     } finally {
       await pooled.close();
     }
+  });
+
+  it("mutated coded streams through the real tile model fail only with typed errors", async () => {
+    const codec = codecs.get(key(SETUPS[0]))!;
+    const seeds = [
+      (
+        await codec.encode(syntheticImage(70, 50, 3, 3), {
+          tileSize: 64,
+          storedFallback: false,
+          verify: false,
+        })
+      ).bytes,
+      (
+        await codec.encode(syntheticImage(37, 21, 1, 4), {
+          tileSize: 64,
+          storedFallback: false,
+          verify: false,
+          model: "tiny-phase4",
+        })
+      ).bytes,
+    ];
+    const codes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(1),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }),
+        async (which, flips) => {
+          const b = seeds[which].slice();
+          // past the header (its CRC catches header edits): the range-coded payloads
+          for (const [at, bit] of flips) b[60 + (at % (b.length - 60))] ^= 1 << bit;
+          const r = await codec.decode(b).catch((e) => e);
+          if (r instanceof Error) {
+            expect(r).toBeInstanceOf(L3cError);
+            codes.add((r as L3cError).code);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
+    expect([...codes]).toContain("CORRUPT_RANGE_CODE");
   });
 
   it.skipIf(!existsSync(KODAK))("is bit-exact across runtimes on a Kodak image (crop)", async () => {
