@@ -6,8 +6,10 @@
  * integers, so encoder and decoder see identical CDFs whatever runs the graphs.
  *
  * Coded tile (mode 1 payload) of w x h pixels, W = ceil8(w), H = ceil8(h):
- * 1. z3: C x H/8 x W/8 symbols, channel-major then raster, each uniform over L levels
- *    (cdf[i] = floor(i 65536 / L)).
+ * 1. z3: C x H/8 x W/8 symbols, channel-major then raster. Channel c's symbols use the
+ *    model's static table `z3_cdf[c]` when its manifest config has one (C rows of L + 1
+ *    integers: 0 = cdf[0] < cdf[1] < ... < cdf[L] = 65536), else the uniform CDF
+ *    cdf[i] = floor(i 65536 / L). (A table is part of the model, hence of its id.)
  * 2. z2: C x H/4 x W/4 symbols, same order, mixture CDFs (n = L) from `dec3(z3)`.
  * 3. z1: C x H/2 x W/2 symbols, mixture CDFs from `dec2(z2, f3)`.
  * 4. pixels, in stages. A stage runs one head graph on features f and pixel planes pix
@@ -64,6 +66,8 @@ export interface ModelConfig {
   K: number;
   S: number;
   rgb_context: string;
+  /** Static per-channel CDFs of z3 (see the module doc); uniform when absent. */
+  z3_cdf?: number[][];
 }
 
 export const PHASES: ReadonlyArray<readonly [number, number]> = [
@@ -79,6 +83,21 @@ export interface ModelTimings {
   codingMs: number;
   /** Sum over encoded symbols of -log2 p (the model's likelihood, in bits). */
   idealBits: number;
+}
+
+/** The z3 CDF of each channel: the model's tables, validated, or uniform ones. */
+function z3Cdfs(cfg: ModelConfig): Int32Array[] {
+  if (cfg.z3_cdf === undefined) return Array.from({ length: cfg.C }, () => uniformCdf(cfg.L));
+  const t = cfg.z3_cdf;
+  const bad = (why: string) => new L3cError("UNKNOWN_MODEL", `z3_cdf: ${why}`);
+  if (!Array.isArray(t) || t.length !== cfg.C) throw bad(`expected ${cfg.C} rows`);
+  return t.map((row, c) => {
+    if (!Array.isArray(row) || row.length !== cfg.L + 1) throw bad(`row ${c}: expected ${cfg.L + 1} entries`);
+    if (row[0] !== 0 || row[cfg.L] !== 65536) throw bad(`row ${c}: must run from 0 to 65536`);
+    for (let i = 1; i <= cfg.L; i++)
+      if (!Number.isInteger(row[i]) || row[i] <= row[i - 1]) throw bad(`row ${c}: not strictly increasing`);
+    return Int32Array.from(row);
+  });
 }
 
 function uniformCdf(n: number): Int32Array {
@@ -107,7 +126,7 @@ export class L3cTileModel {
   readonly cfg: ModelConfig;
   private readonly runner: GraphRunner;
   private readonly mix: MixtureCdf;
-  private readonly uniform: Int32Array;
+  private readonly z3Cdf: Int32Array[];
   private readonly shifts: Int32Array;
   readonly timings: ModelTimings = { networkMs: 0, codingMs: 0, idealBits: 0 };
   /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */
@@ -121,7 +140,7 @@ export class L3cTileModel {
     this.cfg = cfg;
     this.runner = runner;
     this.mix = new MixtureCdf(cfg.K);
-    this.uniform = uniformCdf(cfg.L);
+    this.z3Cdf = z3Cdfs(cfg);
     this.shifts = new Int32Array(cfg.K);
   }
 
@@ -265,8 +284,16 @@ export class L3cTileModel {
       for (let i = 0; i < zs.length; i++) if (zs[i] >= L) throw new L3cError("UNKNOWN_MODEL", "z level");
     const enc = new RangeEncoder(Math.max(1024, width * height));
     const t0 = performance.now();
-    for (let i = 0; i < z[2].length; i++) enc.encodeSymbol(this.uniform, z[2][i]);
-    let bits = z[2].length * Math.log2(L);
+    const hw3 = (H >> 3) * (W >> 3);
+    let bits = 0;
+    for (let c = 0; c < C; c++) {
+      const cdf = this.z3Cdf[c];
+      for (let i = c * hw3; i < (c + 1) * hw3; i++) {
+        const v = z[2][i];
+        enc.encodeSymbol(cdf, v);
+        bits += 16 - Math.log2(cdf[v + 1] - cdf[v]);
+      }
+    }
     this.timings.codingMs += performance.now() - t0;
     const codeZ = (zs: Uint8Array, hw: number) => (p: Int32Array) => {
       const t = performance.now();
@@ -358,8 +385,12 @@ export class L3cTileModel {
     const { C } = this.cfg;
     const dec = new RangeDecoder(data);
     const t0 = performance.now();
-    const z3 = new Uint8Array(C * (H >> 3) * (W >> 3));
-    for (let i = 0; i < z3.length; i++) z3[i] = dec.decodeSymbol(this.uniform);
+    const hw3 = (H >> 3) * (W >> 3);
+    const z3 = new Uint8Array(C * hw3);
+    for (let c = 0; c < C; c++) {
+      const cdf = this.z3Cdf[c];
+      for (let i = c * hw3; i < (c + 1) * hw3; i++) z3[i] = dec.decodeSymbol(cdf);
+    }
     this.timings.codingMs += performance.now() - t0;
     const decodeZ = (hw: number) => (p: Int32Array) => {
       const t = performance.now();

@@ -5,7 +5,17 @@
  * graph optimization levels, with identical integer CDF parameters on both sides.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,6 +186,56 @@ describe("codec with the tiny fixture model", () => {
       expect((await pooled.decode(a.bytes)).data).toEqual(img.data);
     } finally {
       await pooled.close();
+    }
+  });
+
+  it("uses a model's static z3 tables (z3_cdf) on both runtimes, and refuses invalid ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "l3c-z3-"));
+    try {
+      const src = join(FIXTURES, "tiny");
+      const manifest = JSON.parse(readFileSync(join(src, "manifest.json"), "utf8"));
+      const { C, L } = manifest.config;
+      // a skewed table: level 3 gets most of the mass in every channel
+      const row = Array.from({ length: L + 1 }, (_, i) =>
+        i <= 3 ? i : 60000 + Math.floor(((i - 3) * 5536) / (L - 3)),
+      );
+      const write = (name: string, z3: unknown) => {
+        mkdirSync(join(dir, name));
+        for (const f of Object.values(manifest.files) as Array<{ file: string }>)
+          copyFileSync(join(src, f.file), join(dir, name, f.file));
+        const m = { ...manifest, name, config: { ...manifest.config, z3_cdf: z3 } };
+        writeFileSync(join(dir, name, "manifest.json"), JSON.stringify(m));
+      };
+      write(
+        "tiny-z3",
+        Array.from({ length: C }, () => row),
+      );
+      write(
+        "tiny-z3-bad",
+        Array.from({ length: C }, () => row.map((v, i) => (i === 5 ? row[4] : v))),
+      );
+      const img = syntheticImage(100, 70, 3, 11);
+      const node = await Codec.create({ modelsDir: dir, threads: 1 });
+      const wasm = await Codec.create({ modelsDir: dir, threads: 1, runtime: "wasm" });
+      try {
+        const withTable = await node.encode(img, { tileSize: 64, storedFallback: false, model: "tiny-z3" });
+        const plain = await codecs.get(key(SETUPS[0]))!.encode(img, {
+          tileSize: 64,
+          storedFallback: false,
+          verify: false,
+        });
+        expect(withTable.bytes.length).not.toBe(plain.bytes.length); // the table was used
+        expect((await wasm.decode(withTable.bytes)).data).toEqual(img.data);
+        await expect(node.encode(img, { tileSize: 64, model: "tiny-z3-bad" })).rejects.toMatchObject({
+          code: "UNKNOWN_MODEL",
+          detail: "z3_cdf: row 0: not strictly increasing",
+        });
+      } finally {
+        await node.close();
+        await wasm.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

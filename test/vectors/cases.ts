@@ -173,7 +173,16 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       64,
     ),
     "model-tiny-gray": await modelCase("tiny fixture model, GRAY8 37x21", 37, 21, 1, 64),
-    // The shipped model: its streams must decode to these pixels in every release.
+    // The shipped models: their streams must decode to these pixels in every release.
+    "model-l3c-pyramid-v2-rgb": await modelCase(
+      "the shipped model l3c-pyramid-v2 (v1's graphs + static z3 tables), RGB 90x60, tile 64",
+      90,
+      60,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v2",
+    ),
     "model-l3c-pyramid-v1-rgb": await modelCase(
       "the shipped model l3c-pyramid-v1, RGB 90x60, tile 64 (partial tiles)",
       90,

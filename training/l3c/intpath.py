@@ -2,7 +2,7 @@
 
 This mirrors what the TypeScript codec does per tile: pad the tile to a multiple of 8
 by edge replication, run the encoder for z(1..3), then the integer decoders and heads;
-z(3) is uniform, z(2), z(1) and the four pixel phases use the integer mixture CDF
+z(3) uses the model's static z3_cdf tables (uniform without them), z(2), z(1) and the four pixel phases use the integer mixture CDF
 (l3c/intcdf.py, identical to shared/logistic-mixture.ts). Only real pixels are coded.
 
     python -m l3c.intpath --model ../models/<name> --set val --set kodak
@@ -124,6 +124,18 @@ def rgb_bits(xp: np.ndarray, prm: np.ndarray, K: int, valid: np.ndarray) -> floa
     return total
 
 
+def z3_bits(z3: np.ndarray, cfg: dict) -> float:
+    """Bits of z3 symbols (1, C, h, w): the model's static z3_cdf tables, else uniform."""
+    table = cfg.get("z3_cdf")
+    if table is None:
+        return z3.size * math.log2(cfg["L"])
+    cdf = np.asarray(table, dtype=np.int64)  # (C, L + 1)
+    freq = np.diff(cdf, axis=1)  # (C, L)
+    q = z3[0].reshape(z3.shape[1], -1).astype(np.int64)
+    f = np.take_along_axis(freq, q, axis=1)
+    return float(np.sum(16 - np.log2(f)))
+
+
 def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
     """(x bits, z bits) of one tile as the codec codes it."""
     cfg = model.cfg
@@ -133,7 +145,7 @@ def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
     xpad = np.pad(tile, ((0, ph), (0, pw), (0, 0)), mode="edge")
     out = model.forward(xpad, h, w)
     z1, z2, z3 = out["z"]
-    bz = z3.size * math.log2(L)
+    bz = z3_bits(z3, cfg)
     bz += z_bits(z2, out["zp"][1], C, K, L)
     bz += z_bits(z1, out["zp"][0], C, K, L)
     bx = 0.0
