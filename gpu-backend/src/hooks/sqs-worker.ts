@@ -13,10 +13,9 @@
  * the AWS SDK reads them, HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl).
  */
 
-import { appendFile } from "node:fs/promises";
-import { S3Client } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type HookConfig, handleQueueMessage } from "./core.js";
+import { hookCoreConfigFromEnv, requireEnv, s3Region } from "./env.js";
 
 export interface SqsWorkerOptions {
   sqs: SQSClient;
@@ -90,22 +89,11 @@ export async function runSqsWorker(o: SqsWorkerOptions): Promise<SqsWorkerStats>
 }
 
 export function sqsWorkerFromEnv(env = process.env): SqsWorkerOptions {
-  const need = (n: string) => {
-    const v = env[n];
-    if (!v) throw new Error(`${n} must be set`);
-    return v;
-  };
-  const region = env.S3_REGION ?? "us-east-1";
-  const deadLetterFile = env.HOOKS_DEAD_LETTER_FILE ?? "dead-letter.jsonl";
+  const queueUrl = requireEnv(env, "SQS_QUEUE_URL");
   return {
-    queueUrl: need("SQS_QUEUE_URL"),
-    sqs: new SQSClient({ region, endpoint: env.SQS_ENDPOINT }),
-    cfg: {
-      s3: new S3Client({ region, endpoint: env.S3_ENDPOINT, forcePathStyle: Boolean(env.S3_ENDPOINT) }),
-      backendUrl: need("L3C_BACKEND_URL"),
-      backendToken: need("L3C_BACKEND_TOKEN"),
-      deadLetter: (r) => appendFile(deadLetterFile, `${JSON.stringify(r)}\n`),
-    },
+    queueUrl,
+    sqs: new SQSClient({ region: s3Region(env), endpoint: env.SQS_ENDPOINT }),
+    cfg: hookCoreConfigFromEnv(env),
   };
 }
 

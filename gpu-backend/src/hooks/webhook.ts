@@ -11,12 +11,11 @@
  * HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl), PORT (default 8789).
  */
 
-import { appendFile } from "node:fs/promises";
-import { S3Client } from "@aws-sdk/client-s3";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { checkBearer } from "../auth.js";
 import { type HookConfig, handleObjectCreated, objectsFromS3Event } from "./core.js";
+import { hookCoreConfigFromEnv, requireEnv } from "./env.js";
 
 export function createHookApp(cfg: HookConfig, token: string) {
   const app = new Hono();
@@ -47,27 +46,8 @@ export function createHookApp(cfg: HookConfig, token: string) {
 }
 
 export function hookConfigFromEnv(env = process.env): { cfg: HookConfig; token: string } {
-  const need = (n: string) => {
-    const v = env[n];
-    if (!v) throw new Error(`${n} must be set`);
-    return v;
-  };
-  const token = need("HOOKS_TOKEN");
-  const deadLetterFile = env.HOOKS_DEAD_LETTER_FILE ?? "dead-letter.jsonl";
-  const s3 = new S3Client({
-    endpoint: env.S3_ENDPOINT,
-    region: env.S3_REGION ?? "us-east-1",
-    forcePathStyle: Boolean(env.S3_ENDPOINT),
-  });
-  return {
-    token,
-    cfg: {
-      s3,
-      backendUrl: need("L3C_BACKEND_URL"),
-      backendToken: need("L3C_BACKEND_TOKEN"),
-      deadLetter: (r) => appendFile(deadLetterFile, `${JSON.stringify(r)}\n`),
-    },
-  };
+  const token = requireEnv(env, "HOOKS_TOKEN");
+  return { token, cfg: hookCoreConfigFromEnv(env) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
