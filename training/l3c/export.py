@@ -204,6 +204,13 @@ def sha256(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
+def write_manifest(d: Path, manifest: dict) -> str:
+    """Write d/manifest.json in its canonical bytes; returns the model id (their SHA-256)."""
+    mb = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+    (d / "manifest.json").write_bytes(mb)
+    return sha256(mb)
+
+
 def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> dict:
     """Write graphs + manifest.json under out_dir/name; returns the manifest (with 'id')."""
     model = model.eval()
@@ -233,9 +240,7 @@ def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> d
         "files": files,
         **(extra or {}),
     }
-    mb = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    (d / "manifest.json").write_bytes(mb)
-    manifest["id"] = sha256(mb)
+    manifest["id"] = write_manifest(d, manifest)
     return manifest
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError, load_split
+from .export import write_manifest
 from .intpath import IntModel
 from .train import DEFAULT_DATA
 
@@ -92,15 +93,13 @@ def main(argv=None) -> int:
     manifest["name"] = a.name
     manifest["config"]["z3_cdf"] = table
     manifest["z3_prior"] = {
-        "from_model": manifest.get("id") or hashlib.sha256((a.model / "manifest.json").read_bytes()).hexdigest(),
+        "from_model": hashlib.sha256((a.model / "manifest.json").read_bytes()).hexdigest(),
         "training_images": len(idx),
         "crop": a.crop,
         "seed": a.seed,
         "bits_per_symbol": round(bits / n, 4),
     }
-    mb = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    (out / "manifest.json").write_bytes(mb)
-    print(f"wrote {out} (model id {hashlib.sha256(mb).hexdigest()})", file=sys.stderr)
+    print(f"wrote {out} (model id {write_manifest(out, manifest)})", file=sys.stderr)
     return 0
 
 
