@@ -13,7 +13,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TileModel } from "../../shared/container.js";
-import { type ErrorCode, L3cError } from "../../shared/errors.js";
+import { type ErrorCode, expectInteger, L3cError } from "../../shared/errors.js";
 import type { Runtime } from "./codec.js";
 
 export interface WorkerInit {
@@ -70,12 +70,7 @@ export class TilePool {
 
   constructor(opts: TilePoolOptions) {
     const cores = availableParallelism();
-    this.size = opts.workers ?? defaultWorkers();
-    if (!Number.isInteger(this.size) || this.size < 1 || this.size > 256)
-      throw new L3cError(
-        "INVALID_ARGUMENT",
-        `Expected integer between 1 and 256 for workers but received ${opts.workers}`,
-      );
+    this.size = expectInteger("workers", opts.workers ?? defaultWorkers(), 1, 256);
     this.init = { ...opts, threads: opts.threads || Math.max(1, Math.floor(cores / this.size)) };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
