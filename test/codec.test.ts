@@ -179,8 +179,16 @@ describe("codec with the tiny fixture model", () => {
       // a worker that dies fails only the tile it held and is replaced
       const slots = (pooled.pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> })
         .slots;
-      // (a job that runs for seconds: garbage data for a 2048 x 2048 tile, posted at once)
-      const dying = pooled.pool!.run("decode", pooled.model().id, new Uint8Array(64).fill(7), 2048, 2048);
+      // The job must outlast the terminate: a valid 512 x 512 tile (~0.7 s to decode here),
+      // handed to an idle worker at once. (Invalid payloads fail within milliseconds.)
+      const big = await main.encode(syntheticImage(512, 512, 3, 1), {
+        tileSize: 512,
+        storedFallback: false,
+        verify: false,
+      });
+      const t0 = parseHeader(big.bytes).tiles[0];
+      const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+      const dying = pooled.pool!.run("decode", pooled.model().id, payload, 512, 512);
       await slots[0].worker.terminate();
       await expect(dying).rejects.toMatchObject({ code: "INTERNAL" });
       expect((await pooled.decode(a.bytes)).data).toEqual(img.data);
