@@ -30,9 +30,10 @@
  * The encoder network (float) only chooses z; it sees the tile edge-padded to H x W.
  */
 
+import { ADAPT_SCHEME } from "./adaptive-stage.js";
+import { type EntropyCore, type TileCoder, tsCore } from "./entropy-core.js";
 import { L3cError } from "./errors.js";
-import { coefShift, coefShift2, MixtureCdf } from "./logistic-mixture.js";
-import { RangeDecoder, RangeEncoder } from "./range-coder.js";
+import { MAX_COMPONENTS } from "./logistic-mixture.js";
 
 export type TensorType = "uint8" | "int32" | "float32";
 
@@ -68,6 +69,8 @@ export interface ModelConfig {
   rgb_context: string;
   /** Static per-channel CDFs of z3 (see the module doc); uniform when absent. */
   z3_cdf?: number[][];
+  /** The adaptive stage of the pixel stages ("adapt-1", adaptive-stage.ts); none when absent. */
+  adapt?: string;
 }
 
 export const PHASES: ReadonlyArray<readonly [number, number]> = [
@@ -76,14 +79,6 @@ export const PHASES: ReadonlyArray<readonly [number, number]> = [
   [0, 1],
   [1, 0],
 ];
-
-/** Hooks for measuring where time goes (optional). */
-export interface ModelTimings {
-  networkMs: number;
-  codingMs: number;
-  /** Sum over encoded symbols of -log2 p (the model's likelihood, in bits). */
-  idealBits: number;
-}
 
 /** The z3 CDF of each channel: the model's tables, validated, or uniform ones. */
 function z3Cdfs(cfg: ModelConfig): Int32Array[] {
@@ -125,30 +120,29 @@ export class L3cTileModel {
   readonly id: Uint8Array;
   readonly cfg: ModelConfig;
   private readonly runner: GraphRunner;
-  private readonly mix: MixtureCdf;
   private readonly z3Cdf: Int32Array[];
-  private readonly shifts: Int32Array;
-  readonly timings: ModelTimings = { networkMs: 0, codingMs: 0, idealBits: 0 };
+  private readonly core: EntropyCore;
+  /** Whether the adaptive stage (adapt-1) codes the pixel stages. */
+  readonly adapt: boolean;
   /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */
   onParams?: (what: string, params: Int32Array) => void;
 
-  constructor(id: Uint8Array, cfg: ModelConfig, runner: GraphRunner) {
+  constructor(id: Uint8Array, cfg: ModelConfig, runner: GraphRunner, core: EntropyCore = tsCore) {
     if ((cfg.rgb_context !== "phase4" && cfg.rgb_context !== "pyramid") || cfg.S !== 3) {
       throw new L3cError("UNKNOWN_MODEL", `architecture ${cfg.rgb_context}/S=${cfg.S} is not supported`);
+    }
+    if (!(Number.isInteger(cfg.K) && cfg.K >= 1 && cfg.K <= MAX_COMPONENTS)) {
+      throw new L3cError("UNKNOWN_MODEL", `K=${cfg.K} outside [1, ${MAX_COMPONENTS}]`);
+    }
+    if (cfg.adapt !== undefined && (cfg.adapt !== ADAPT_SCHEME || cfg.rgb_context !== "pyramid")) {
+      throw new L3cError("UNKNOWN_MODEL", `adaptive stage ${String(cfg.adapt)} is not supported for ${cfg.rgb_context}`);
     }
     this.id = id;
     this.cfg = cfg;
     this.runner = runner;
-    this.mix = new MixtureCdf(cfg.K);
+    this.core = core;
+    this.adapt = cfg.adapt === ADAPT_SCHEME;
     this.z3Cdf = z3Cdfs(cfg);
-    this.shifts = new Int32Array(cfg.K);
-  }
-
-  private async net(role: string, feeds: Record<string, TensorData>) {
-    const t0 = performance.now();
-    const out = await this.runner.run(role, feeds);
-    this.timings.networkMs += performance.now() - t0;
-    return out;
   }
 
   /** Run the decoder networks for z2, z1 and f1 (z's known). */
@@ -156,18 +150,23 @@ export class L3cTileModel {
     z: [Uint8Array, Uint8Array, Uint8Array],
     H: number,
     W: number,
-    onZ2?: (params: Int32Array) => Uint8Array | undefined,
-    onZ1?: (params: Int32Array) => Uint8Array | undefined,
+    coder: TileCoder,
   ): Promise<{ f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
-    const { C, Cf, K } = this.cfg;
+    const { C, Cf, K, L } = this.cfg;
+    /** Code z (encoder: the given symbols; decoder: into a new array) with its params. */
+    const codeZ = (given: Uint8Array, p: Int32Array, hw: number) => {
+      const sym = given.length ? given : new Uint8Array(C * hw);
+      coder.z(p, C, K, L, hw, sym);
+      return sym;
+    };
     const d = (s: number) => [1, C, H >> s, W >> s];
-    const o3 = await this.net("dec3", { z3: { type: "uint8", data: z[2], dims: d(3) } });
+    const o3 = await this.runner.run("dec3", { z3: { type: "uint8", data: z[2], dims: d(3) } });
     const hw2 = (H >> 2) * (W >> 2);
     const f3 = expectOutput(o3, "f3", "uint8", Cf * hw2);
     const z2p = expectOutput(o3, "z2_params", "int32", 3 * C * K * hw2).data as Int32Array;
     this.onParams?.("z2", z2p);
-    const z2 = onZ2?.(z2p) ?? z[1];
-    const o2 = await this.net("dec2", {
+    const z2 = codeZ(z[1], z2p, hw2);
+    const o2 = await this.runner.run("dec2", {
       z2: { type: "uint8", data: z2, dims: d(2) },
       f3: { type: "uint8", data: f3.data, dims: [1, Cf, H >> 2, W >> 2] },
     });
@@ -175,8 +174,8 @@ export class L3cTileModel {
     const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
     const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
     this.onParams?.("z1", z1p);
-    const z1 = onZ1?.(z1p) ?? z[0];
-    const o1 = await this.net("dec1", {
+    const z1 = codeZ(z[0], z1p, hw1);
+    const o1 = await this.runner.run("dec1", {
       z1: { type: "uint8", data: z1, dims: d(1) },
       f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
     });
@@ -202,7 +201,7 @@ export class L3cTileModel {
     };
     if (np > 0)
       feeds.pix = { type: "uint8", data: pix.subarray(0, 3 * np * gh * gw), dims: [1, 3 * np, gh, gw] };
-    const out = await this.net(st.role, feeds);
+    const out = await this.runner.run(st.role, feeds);
     const params = expectOutput(out, "params", "int32", 12 * K * gh * gw).data as Int32Array;
     this.onParams?.(st.role, params);
     return params;
@@ -239,30 +238,6 @@ export class L3cTileModel {
     return out;
   }
 
-  /** Prepare the mixture of z channel c at position i (params NHWC, P = 3 C K). */
-  private prepZ(p: Int32Array, c: number, i: number): MixtureCdf {
-    const { C, K, L } = this.cfg;
-    const ck = C * K;
-    return this.mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck);
-  }
-
-  /** Prepare channel ch (0 R, 1 G, 2 B) at position i of RGB params (NHWC, P = 12 K). */
-  private prepRgb(p: Int32Array, ch: number, i: number, xr: number, xg: number): MixtureCdf {
-    const K = this.cfg.K;
-    const plane = 3 * K;
-    const base = i * 4 * plane;
-    const coef = base + 3 * plane;
-    let shifts: Int32Array | undefined;
-    if (ch === 1) {
-      shifts = this.shifts;
-      for (let k = 0; k < K; k++) shifts[k] = coefShift(p[coef + k], xr);
-    } else if (ch === 2) {
-      shifts = this.shifts;
-      for (let k = 0; k < K; k++) shifts[k] = coefShift2(p[coef + K + k], xr, p[coef + 2 * K + k], xg);
-    }
-    return this.mix.prepare(256, K, p, p, p, base + ch * K, 1, shifts, plane, 2 * plane);
-  }
-
   async encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
     const H = ceil8(height);
     const W = ceil8(width);
@@ -275,59 +250,33 @@ export class L3cTileModel {
         for (let c = 0; c < 3; c++) x[c * H * W + y * W + xx] = rgb[si + c];
       }
     }
-    const eo = await this.net("encoder", { x: { type: "float32", data: x, dims: [1, 3, H, W] } });
+    const eo = await this.runner.run("encoder", { x: { type: "float32", data: x, dims: [1, 3, H, W] } });
     const { C, L } = this.cfg;
     const z: [Uint8Array, Uint8Array, Uint8Array] = [1, 2, 3].map(
       (s) => expectOutput(eo, `z${s}`, "uint8", C * (H >> s) * (W >> s)).data as Uint8Array,
     ) as [Uint8Array, Uint8Array, Uint8Array];
     for (const zs of z)
       for (let i = 0; i < zs.length; i++) if (zs[i] >= L) throw new L3cError("UNKNOWN_MODEL", "z level");
-    const enc = new RangeEncoder(Math.max(1024, width * height));
-    const t0 = performance.now();
-    const hw3 = (H >> 3) * (W >> 3);
-    let bits = 0;
-    for (let c = 0; c < C; c++) {
-      const cdf = this.z3Cdf[c];
-      for (let i = c * hw3; i < (c + 1) * hw3; i++) {
-        const v = z[2][i];
-        enc.encodeSymbol(cdf, v);
-        bits += 16 - Math.log2(cdf[v + 1] - cdf[v]);
-      }
+    const symbols = 3 * width * height + C * ((H >> 1) * (W >> 1) + (H >> 2) * (W >> 2) + (H >> 3) * (W >> 3));
+    const coder = this.core.encoder({ width, height, adapt: this.adapt, symbols });
+    try {
+      this.codeZ3(coder, z[2], H, W);
+      const feats = await this.decoders(z, H, W, coder);
+      await this.pixels(feats, H, W, width, height, rgb, coder);
+      return coder.finish();
+    } finally {
+      coder.dispose();
     }
-    this.timings.codingMs += performance.now() - t0;
-    const codeZ = (zs: Uint8Array, hw: number) => (p: Int32Array) => {
-      const t = performance.now();
-      for (let c = 0; c < C; c++)
-        for (let i = 0; i < hw; i++) bits += 16 - Math.log2(this.prepZ(p, c, i).encode(enc, zs[c * hw + i]));
-      this.timings.codingMs += performance.now() - t;
-      return undefined;
-    };
-    const feats = await this.decoders(
-      z,
-      H,
-      W,
-      codeZ(z[1], (H >> 2) * (W >> 2)),
-      codeZ(z[0], (H >> 1) * (W >> 1)),
-    );
-    await this.pixels(feats, H, W, width, height, (pp, i, planes, src) => {
-      const r = rgb[src];
-      const g = rgb[src + 1];
-      bits += 48 - Math.log2(this.prepRgb(pp, 0, i, 0, 0).encode(enc, r));
-      bits -= Math.log2(this.prepRgb(pp, 1, i, r, 0).encode(enc, g));
-      bits -= Math.log2(this.prepRgb(pp, 2, i, r, g).encode(enc, rgb[src + 2]));
-      planes[0] = r;
-      planes[1] = g;
-      planes[2] = rgb[src + 2];
-    });
-    this.timings.idealBits += bits;
-    return enc.finish().slice();
+  }
+
+  private codeZ3(coder: TileCoder, z3: Uint8Array, H: number, W: number): void {
+    const hw3 = (H >> 3) * (W >> 3);
+    for (let c = 0; c < this.cfg.C; c++) coder.table(this.z3Cdf[c], z3.subarray(c * hw3, (c + 1) * hw3));
   }
 
   /**
-   * Walk the pixel stages: run each head, then call `code` for every in-tile position
-   * with the params, the position index in the stage grid and the pixel's offset in the
-   * packed RGB tile; `code` returns the coded R, G, B in `px`, which are recorded as
-   * known pixels for the planes of later stages.
+   * Walk the pixel stages: build each head's planes from the pixels coded so far (128
+   * outside the tile), run the head, and let the coder code the stage over `rgb`.
    */
   private async pixels(
     feats: { f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array },
@@ -335,13 +284,14 @@ export class L3cTileModel {
     W: number,
     width: number,
     height: number,
-    code: (p: Int32Array, i: number, px: Uint8Array, src: number) => void,
+    rgb: Uint8Array,
+    coder: TileCoder,
   ): Promise<void> {
-    const plane = H * W;
-    const known = new Uint8Array(3 * plane).fill(128);
-    const px = new Uint8Array(3);
+    const K = this.cfg.K;
     let pix = new Uint8Array(0);
-    for (const st of this.stages()) {
+    const stages = this.stages();
+    for (let s = 0; s < stages.length; s++) {
+      const st = stages[s];
       const gh = H / st.step;
       const gw = W / st.step;
       const hw = gh * gw;
@@ -351,31 +301,19 @@ export class L3cTileModel {
         const [qy, qx] = st.ctx[q];
         for (let c = 0; c < 3; c++) {
           const dst = (3 * q + c) * hw;
-          const src = c * plane;
           for (let y = 0; y < gh; y++) {
-            const row = src + (y * st.step + qy) * W + qx;
-            for (let x = 0; x < gw; x++) pix[dst + y * gw + x] = known[row + x * st.step];
+            const yy = y * st.step + qy;
+            for (let x = 0; x < gw; x++) {
+              const xx = x * st.step + qx;
+              pix[dst + y * gw + x] = yy < height && xx < width ? rgb[(yy * width + xx) * 3 + c] : 128;
+            }
           }
         }
       }
       const feat = feats[st.feat];
       if (!feat) throw new L3cError("UNKNOWN_MODEL", `graph features ${st.feat} missing`);
       const params = await this.head(st, feat, pix, gh, gw);
-      const t = performance.now();
-      for (let y = 0; y < gh; y++) {
-        const yy = y * st.step + st.oy;
-        if (yy >= height) break;
-        for (let x = 0; x < gw; x++) {
-          const xx = x * st.step + st.ox;
-          if (xx >= width) break;
-          code(params, y * gw + x, px, (yy * width + xx) * 3);
-          const k = yy * W + xx;
-          known[k] = px[0];
-          known[plane + k] = px[1];
-          known[2 * plane + k] = px[2];
-        }
-      }
-      this.timings.codingMs += performance.now() - t;
+      coder.stage({ index: s, step: st.step, oy: st.oy, ox: st.ox }, params, K, rgb);
     }
   }
 
@@ -383,43 +321,17 @@ export class L3cTileModel {
     const H = ceil8(height);
     const W = ceil8(width);
     const { C } = this.cfg;
-    const dec = new RangeDecoder(data);
-    const t0 = performance.now();
-    const hw3 = (H >> 3) * (W >> 3);
-    const z3 = new Uint8Array(C * hw3);
-    for (let c = 0; c < C; c++) {
-      const cdf = this.z3Cdf[c];
-      for (let i = c * hw3; i < (c + 1) * hw3; i++) z3[i] = dec.decodeSymbol(cdf);
+    const coder = this.core.decoder(data, { width, height, adapt: this.adapt });
+    try {
+      const z3 = new Uint8Array(C * (H >> 3) * (W >> 3));
+      this.codeZ3(coder, z3, H, W);
+      const empty = new Uint8Array(0);
+      const feats = await this.decoders([empty, empty, z3], H, W, coder);
+      const rgb = new Uint8Array(width * height * 3);
+      await this.pixels(feats, H, W, width, height, rgb, coder);
+      return rgb;
+    } finally {
+      coder.dispose();
     }
-    this.timings.codingMs += performance.now() - t0;
-    const decodeZ = (hw: number) => (p: Int32Array) => {
-      const t = performance.now();
-      const zs = new Uint8Array(C * hw);
-      for (let c = 0; c < C; c++)
-        for (let i = 0; i < hw; i++) zs[c * hw + i] = this.prepZ(p, c, i).decode(dec);
-      this.timings.codingMs += performance.now() - t;
-      return zs;
-    };
-    const empty = new Uint8Array(0);
-    const feats = await this.decoders(
-      [empty, empty, z3],
-      H,
-      W,
-      decodeZ((H >> 2) * (W >> 2)),
-      decodeZ((H >> 1) * (W >> 1)),
-    );
-    const rgb = new Uint8Array(width * height * 3);
-    await this.pixels(feats, H, W, width, height, (pp, i, out, dst) => {
-      const r = this.prepRgb(pp, 0, i, 0, 0).decode(dec);
-      const g = this.prepRgb(pp, 1, i, r, 0).decode(dec);
-      const b = this.prepRgb(pp, 2, i, r, g).decode(dec);
-      rgb[dst] = r;
-      rgb[dst + 1] = g;
-      rgb[dst + 2] = b;
-      out[0] = r;
-      out[1] = g;
-      out[2] = b;
-    });
-    return rgb;
   }
 }

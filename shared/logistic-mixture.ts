@@ -110,7 +110,9 @@ export class MixtureCdf {
    * array (the networks emit planar tensors, so stride is usually H*W). `shifts` (Q8, one
    * per component) are the coefficient shifts, added to the means before clamping.
    * `meanOffset` and `scaleOffset` locate means and log-scales relative to the logits
-   * when all three live in one array.
+   * when all three live in one array. `meanAdd` (Q8) is added to every mean with the
+   * shifts, and `logScaleAdd` (Q7) to every clamped log-scale, which is clamped again
+   * (the adaptive stage's adjustments; 0 otherwise).
    */
   prepare(
     n: number,
@@ -123,6 +125,8 @@ export class MixtureCdf {
     shifts?: ArrayLike<number>,
     meanOffset = 0,
     scaleOffset = 0,
+    meanAdd = 0,
+    logScaleAdd = 0,
   ): this {
     if (!(n >= 2 && n <= MAX_ALPHABET && Number.isInteger(n))) {
       throw new L3cError("INVALID_ARGUMENT", `alphabet size ${n} outside [2, ${MAX_ALPHABET}]`);
@@ -150,10 +154,14 @@ export class MixtureCdf {
         kMax = j;
       }
       w[j] = l; // temporarily the clamped logit
-      const v = means[at + meanOffset] + (shifts !== undefined ? shifts[j] : 0);
+      const v = means[at + meanOffset] + (shifts !== undefined ? shifts[j] : 0) + meanAdd;
       mu[j] = v < muLo ? muLo : Math.min(v, muHi);
       let ls = logScales[at + scaleOffset];
       ls = ls < LOG_SCALE_MIN ? LOG_SCALE_MIN : Math.min(ls, LOG_SCALE_MAX);
+      if (logScaleAdd !== 0) {
+        ls += logScaleAdd;
+        ls = ls < LOG_SCALE_MIN ? LOG_SCALE_MIN : Math.min(ls, LOG_SCALE_MAX);
+      }
       g[j] = EXP_Q20[512 + ls];
     }
     let e = 0;
@@ -191,6 +199,25 @@ export class MixtureCdf {
   }
 
   private guess = 0;
+
+  /**
+   * Moments for the adaptive stage (adaptive-stage.ts, step 1), over the kept components
+   * in order: out[0] = sum w_k mu, out[1] = sum w_k ((s s) V + mu mu), mu = mu_k / 256,
+   * s = 2^20 / g_k, V = pi^2 / 3 (`variance`).
+   */
+  moments(out: Float64Array, variance: number): Float64Array {
+    let m1 = 0;
+    let m2 = 0;
+    for (let j = 0; j < this.k; j++) {
+      const mu = this.mu[j] / 256;
+      const s = SIG_ONE / this.g[j];
+      m1 += this.w[j] * mu;
+      m2 += this.w[j] * (s * s * variance + mu * mu);
+    }
+    out[0] = m1;
+    out[1] = m2;
+    return out;
+  }
 
   /** C(v), 0 <= v <= n. */
   cdf(v: number): number {

@@ -3,9 +3,8 @@
  *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N]
  *
  * Per codec: bpsp by real file size, encode and decode MP/s (this machine, one process).
- * l3c: real size and the model's likelihood (ideal code length) -> coder/container overhead;
- * timed with the CLI's default tile workers (one per core, at most 8; --workers 0: the main thread);
- * the likelihood comes from an untimed main-thread encode.
+ * l3c: real file sizes, timed with the CLI's default tile workers (one per core, at most 8;
+ * --workers 0: the main thread).
  * PNG: the input files as given (size), sharp at level 9 for speed. WebP: lossless, effort 6.
  * JPEG XL (cjxl/djxl -d 0 -e 7) and JPEG 2000 (opj_compress/opj_decompress) when installed.
  * Every round trip is checked for identical pixels before its time is counted.
@@ -92,9 +91,7 @@ const threads = o.threads ? Number(o.threads) : undefined;
 const tileSize = o["tile-size"] ? Number(o["tile-size"]) : DEFAULT_TILE_SIZE;
 const workers = o.workers === undefined ? defaultWorkers() : Number(o.workers);
 const codec = await Codec.create({ runtime, threads, workers });
-const main = workers ? await Codec.create({ runtime, threads }) : codec;
 const entry = codec.model();
-const model = main.store.get(entry.id)!;
 const tools = { jxl: has("cjxl") && has("djxl"), j2k: has("opj_compress") && has("opj_decompress") };
 const tmp = mkdtempSync(join(tmpdir(), "l3c-bench-"));
 
@@ -112,18 +109,14 @@ for (const folder of folders) {
   };
   let subpixels = 0;
   let pixels = 0;
-  let ideal = 0;
   for (const f of files) {
     const path = join(folder, f);
     const img = await readImage(path);
     const sp = img.width * img.height * (img.channels === 1 ? 1 : 3);
     // l3c
-    model.timings.idealBits = 0;
-    if (main !== codec) await main.encode(img, { tileSize, verify: false });
     let t = now();
     const { bytes } = await codec.encode(img, { tileSize, verify: false });
     const encS = now() - t;
-    ideal += model.timings.idealBits;
     t = now();
     const back = await codec.decode(bytes);
     const decS = now() - t;
@@ -170,12 +163,6 @@ for (const folder of folders) {
   }
   if (!tools.jxl) console.log("\nJPEG XL skipped: cjxl/djxl not installed.");
   if (!tools.j2k) console.log("JPEG 2000 skipped: opj_compress/opj_decompress not installed.");
-  const real = acc.l3c.bits;
-  console.log(
-    `\nl3c model likelihood ${(ideal / subpixels).toFixed(4)} bpsp; real size ${(real / subpixels).toFixed(4)} bpsp; ` +
-      `overhead ${(((real - ideal) / ideal) * 100).toFixed(2)}% (range coder, headers, tile index)`,
-  );
 }
 rmSync(tmp, { recursive: true, force: true });
 await codec.close();
-if (main !== codec) await main.close();

@@ -1,0 +1,160 @@
+/**
+ * @module entropy-core
+ * The entropy path of one coded tile, behind one interface with two implementations:
+ * `tsCore` here (the readable reference, built from range-coder.ts, logistic-mixture.ts
+ * and adaptive-stage.ts) and the WebAssembly build of shared/wasm/l3c-core.c
+ * (wasm-core.ts), which computes the same bytes faster. l3c-model.ts says which symbols
+ * a tile holds and in which order; a TileCoder codes them.
+ */
+
+import { ADAPT, AdaptiveTile, type Adjustment, phaseType } from "./adaptive-stage.js";
+import { L3cError } from "./errors.js";
+import { coefShift, coefShift2, MixtureCdf } from "./logistic-mixture.js";
+import { RangeDecoder, RangeEncoder } from "./range-coder.js";
+
+/** One pixel stage's geometry (l3c-model.ts): grid step, phase offset. */
+export interface StageGeometry {
+  /** Index in coding order, 0 = base. */
+  index: number;
+  step: number;
+  oy: number;
+  ox: number;
+}
+
+/** Codes (encoder) or decodes (decoder) the symbols of one tile, in call order. */
+export interface TileCoder {
+  /** z3: symbols with a static table (cdf of n + 1 entries). */
+  table(cdf: Int32Array, sym: Uint8Array): void;
+  /** z2 / z1: C x hw symbols, channel-major, mixture params NHWC (P = 3 C K), alphabet L. */
+  z(params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void;
+  /**
+   * One pixel stage over the tile's packed RGB (read when encoding, written when
+   * decoding); params NHWC, P = 12 K, over the stage grid of (H / step) x (W / step).
+   */
+  stage(geo: StageGeometry, params: Int32Array, K: number, rgb: Uint8Array): void;
+  /** Encoder: the range-coded payload. Decoder: nothing (returns an empty array). */
+  finish(): Uint8Array;
+  /** Frees what the coder holds (wasm memory); idempotent. */
+  dispose(): void;
+}
+
+export interface TileCoderOptions {
+  width: number;
+  height: number;
+  /** The adaptive stage (adapt-1) on the pixel stages. */
+  adapt: boolean;
+}
+
+export interface EntropyCore {
+  readonly name: string;
+  encoder(opts: TileCoderOptions & { symbols: number }): TileCoder;
+  decoder(data: Uint8Array, opts: TileCoderOptions): TileCoder;
+}
+
+class TsTileCoder implements TileCoder {
+  private readonly mix: MixtureCdf;
+  private readonly shifts = new Int32Array(32);
+  private readonly moments = new Float64Array(2);
+  private readonly adj: Adjustment = { madd: 0, lsadd: 0 };
+  private readonly tile?: AdaptiveTile;
+  private readonly W: number;
+  private readonly H: number;
+
+  constructor(
+    private readonly opts: TileCoderOptions,
+    private readonly enc?: RangeEncoder,
+    private readonly dec?: RangeDecoder,
+  ) {
+    this.mix = new MixtureCdf(32);
+    this.W = (opts.width + 7) & ~7;
+    this.H = (opts.height + 7) & ~7;
+    if (opts.adapt) this.tile = new AdaptiveTile(opts.width, opts.height);
+  }
+
+  table(cdf: Int32Array, sym: Uint8Array): void {
+    if (this.enc) for (let i = 0; i < sym.length; i++) this.enc.encodeSymbol(cdf, sym[i]);
+    else for (let i = 0; i < sym.length; i++) sym[i] = this.decoder.decodeSymbol(cdf);
+  }
+
+  z(p: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
+    const ck = C * K;
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < hw; i++) {
+        const m = this.mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck);
+        if (this.enc) m.encode(this.enc, sym[c * hw + i]);
+        else sym[c * hw + i] = m.decode(this.decoder);
+      }
+  }
+
+  stage(geo: StageGeometry, p: Int32Array, K: number, rgb: Uint8Array): void {
+    const { width, height } = this.opts;
+    const { step, oy, ox } = geo;
+    const gh = this.H / step;
+    const gw = this.W / step;
+    const plane = 3 * K;
+    const tile = geo.index < ADAPT.STAGES ? this.tile : undefined;
+    const ptype = phaseType(geo.index, oy, ox);
+    const xv = new Int32Array(3);
+    const rv = new Float64Array(3);
+    for (let gy = 0; gy < gh; gy++) {
+      const y = gy * step + oy;
+      if (y >= height) break;
+      tile?.rowStart(geo.index);
+      for (let gx = 0; gx < gw; gx++) {
+        const x = gx * step + ox;
+        if (x >= width) break;
+        const base = (gy * gw + gx) * 4 * plane;
+        const src = (y * width + x) * 3;
+        for (let c = 0; c < 3; c++) {
+          let shifts: Int32Array | undefined;
+          if (c > 0) {
+            shifts = this.shifts;
+            const coef = base + 3 * plane;
+            for (let k = 0; k < K; k++)
+              shifts[k] = c === 1 ? coefShift(p[coef + k], xv[0]) : coefShift2(p[coef + K + k], xv[0], p[coef + 2 * K + k], xv[1]);
+          }
+          const at = base + c * K;
+          let madd = 0;
+          let lsadd = 0;
+          if (tile) {
+            this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane);
+            this.mix.moments(this.moments, ADAPT.LOGISTIC_VAR);
+            tile.adjust(geo.index, ptype, step, y, x, c, this.moments, xv, rv, this.adj);
+            madd = this.adj.madd;
+            lsadd = this.adj.lsadd;
+          }
+          const m = this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane, madd, lsadd);
+          let v: number;
+          if (this.enc) {
+            v = rgb[src + c];
+            m.encode(this.enc, v);
+          } else {
+            v = m.decode(this.decoder);
+            rgb[src + c] = v;
+          }
+          xv[c] = v;
+          if (tile) rv[c] = tile.update(c, y * this.W + x, v);
+        }
+      }
+      tile?.rowEnd(geo.index);
+    }
+  }
+
+  private get decoder(): RangeDecoder {
+    if (!this.dec) throw new L3cError("INVALID_ARGUMENT", "not a decoder");
+    return this.dec;
+  }
+
+  finish(): Uint8Array {
+    return this.enc ? this.enc.finish().slice() : new Uint8Array(0);
+  }
+
+  dispose(): void {}
+}
+
+/** The TypeScript reference implementation. */
+export const tsCore: EntropyCore = {
+  name: "ts",
+  encoder: (opts) => new TsTileCoder(opts, new RangeEncoder(Math.max(1024, opts.width * opts.height))),
+  decoder: (data, opts) => new TsTileCoder(opts, undefined, new RangeDecoder(data)),
+};
