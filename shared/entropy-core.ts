@@ -111,7 +111,10 @@ class TsTileCoder implements TileCoder {
             shifts = this.shifts;
             const coef = base + 3 * plane;
             for (let k = 0; k < K; k++)
-              shifts[k] = c === 1 ? coefShift(p[coef + k], xv[0]) : coefShift2(p[coef + K + k], xv[0], p[coef + 2 * K + k], xv[1]);
+              shifts[k] =
+                c === 1
+                  ? coefShift(p[coef + k], xv[0])
+                  : coefShift2(p[coef + K + k], xv[0], p[coef + 2 * K + k], xv[1]);
           }
           const at = base + c * K;
           let madd = 0;

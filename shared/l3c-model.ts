@@ -135,7 +135,10 @@ export class L3cTileModel {
       throw new L3cError("UNKNOWN_MODEL", `K=${cfg.K} outside [1, ${MAX_COMPONENTS}]`);
     }
     if (cfg.adapt !== undefined && (cfg.adapt !== ADAPT_SCHEME || cfg.rgb_context !== "pyramid")) {
-      throw new L3cError("UNKNOWN_MODEL", `adaptive stage ${String(cfg.adapt)} is not supported for ${cfg.rgb_context}`);
+      throw new L3cError(
+        "UNKNOWN_MODEL",
+        `adaptive stage ${String(cfg.adapt)} is not supported for ${cfg.rgb_context}`,
+      );
     }
     this.id = id;
     this.cfg = cfg;
@@ -257,7 +260,8 @@ export class L3cTileModel {
     ) as [Uint8Array, Uint8Array, Uint8Array];
     for (const zs of z)
       for (let i = 0; i < zs.length; i++) if (zs[i] >= L) throw new L3cError("UNKNOWN_MODEL", "z level");
-    const symbols = 3 * width * height + C * ((H >> 1) * (W >> 1) + (H >> 2) * (W >> 2) + (H >> 3) * (W >> 3));
+    const symbols =
+      3 * width * height + C * ((H >> 1) * (W >> 1) + (H >> 2) * (W >> 2) + (H >> 3) * (W >> 3));
     const coder = this.core.encoder({ width, height, adapt: this.adapt, symbols });
     try {
       this.codeZ3(coder, z[2], H, W);

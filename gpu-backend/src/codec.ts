@@ -9,20 +9,13 @@ import { decodeImage, type EncodeOptions, encodeImage, type TileModel } from "..
 import { expectInteger, L3cError } from "../../shared/errors.js";
 import { DEFAULT_TILE_SIZE, type Limits } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
-import type { OrtLike } from "../../shared/ort-runner.js";
 import { type ModelEntry, ModelStore } from "./model-store.js";
+import { entropyCore, expectRuntime, loadOrt, type Runtime, type RuntimeOptions } from "./runtime-options.js";
 import { TilePool } from "./tile-pool.js";
 
-export type Runtime = "node" | "wasm";
+export type { Runtime };
 
-export interface CodecOptions {
-  runtime?: Runtime;
-  /** onnxruntime intra-op threads (0: default). */
-  threads?: number;
-  modelsDir?: string;
-  optimization?: "disabled" | "basic" | "extended" | "all";
-  /** onnxruntime execution providers (default: cpu for node, wasm for wasm). */
-  executionProviders?: string[];
+export interface CodecOptions extends RuntimeOptions {
   /**
    * Worker threads that code tiles (0, the default: none, tiles run on the calling
    * thread one at a time). With n workers up to n tiles, of one image or of concurrent
@@ -30,14 +23,6 @@ export interface CodecOptions {
    * is then per worker (default: cores / n).
    */
   workers?: number;
-  /** onnxruntime's CPU memory arena (default false; see OrtRunnerOptions). */
-  cpuMemArena?: boolean;
-}
-
-export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
-  if (runtime === "node") return (await import("onnxruntime-node")) as unknown as OrtLike;
-  const web = await import("onnxruntime-web");
-  return web as unknown as OrtLike;
 }
 
 export class Codec {
@@ -48,34 +33,18 @@ export class Codec {
   ) {}
 
   static async create(opts: CodecOptions = {}): Promise<Codec> {
-    const runtime = opts.runtime ?? "node";
-    if (runtime !== "node" && runtime !== "wasm") {
-      throw new L3cError(
-        "INVALID_ARGUMENT",
-        `Expected "node" or "wasm" for runtime but received "${String(runtime)}"`,
-      );
-    }
+    const runtime = expectRuntime(opts.runtime ?? "node");
+    const { workers: w, ...rest } = opts;
+    entropyCore(rest); // validate (and load) the core here, not in every worker
     const ort = await loadOrt(runtime);
-    const executionProviders = opts.executionProviders ?? (runtime === "wasm" ? ["wasm"] : ["cpu"]);
-    const store = new ModelStore(ort, {
-      dir: opts.modelsDir,
-      threads: opts.threads,
-      optimization: opts.optimization,
-      executionProviders,
-      cpuMemArena: opts.cpuMemArena,
-    });
-    const workers = expectInteger("workers", opts.workers ?? 0, 0, 256);
-    const pool = workers
-      ? new TilePool({
-          workers,
-          threads: opts.threads,
-          runtime,
-          modelsDir: opts.modelsDir,
-          optimization: opts.optimization,
-          executionProviders,
-          cpuMemArena: opts.cpuMemArena,
-        })
-      : undefined;
+    const runtimeOptions: RuntimeOptions = {
+      ...rest,
+      runtime,
+      executionProviders: opts.executionProviders ?? (runtime === "wasm" ? ["wasm"] : ["cpu"]),
+    };
+    const store = new ModelStore(ort, runtimeOptions);
+    const workers = expectInteger("workers", w ?? 0, 0, 256);
+    const pool = workers ? new TilePool({ ...runtimeOptions, workers }) : undefined;
     try {
       await pool?.ready();
     } catch (e) {

@@ -8,9 +8,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { EntropyCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
 import { L3cTileModel, type ModelConfig } from "../../shared/l3c-model.js";
-import { type OrtLike, OrtRunner, type OrtRunnerOptions } from "../../shared/ort-runner.js";
+import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
+import { entropyCore, type RuntimeOptions } from "./runtime-options.js";
 
 export const DEFAULT_MODELS_DIR = resolve(new URL("../../models", import.meta.url).pathname);
 
@@ -50,10 +52,6 @@ export function listModels(dir = modelsDir()): ModelEntry[] {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export interface StoreOptions extends OrtRunnerOptions {
-  dir?: string;
-}
-
 /** Resolves model ids to ready tile models, loading each once. */
 export class ModelStore {
   readonly entries: ModelEntry[];
@@ -61,17 +59,20 @@ export class ModelStore {
 
   constructor(
     private readonly ort: OrtLike,
-    private readonly options: StoreOptions = {},
+    private readonly options: RuntimeOptions = {},
   ) {
-    this.entries = listModels(options.dir);
+    this.entries = listModels(options.modelsDir);
+    this.core = entropyCore(options);
   }
+
+  private readonly core: EntropyCore;
 
   /**
    * The model new streams are encoded with: $L3C_MODEL (name or id), else the name in
    * `<models>/default`, else the only model present.
    */
   defaultEntry(): ModelEntry {
-    const dir = this.options.dir ?? modelsDir();
+    const dir = this.options.modelsDir ?? modelsDir();
     let want = process.env.L3C_MODEL;
     if (!want) {
       try {
@@ -112,7 +113,7 @@ export class ModelStore {
       this.options,
     );
     const id = Uint8Array.from(Buffer.from(hexId, "hex"));
-    const model = new L3cTileModel(id, e.manifest.config, runner);
+    const model = new L3cTileModel(id, e.manifest.config, runner, this.core);
     this.loaded.set(hexId, { model, runner });
     return model;
   }

@@ -14,15 +14,11 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TileModel } from "../../shared/container.js";
 import { type ErrorCode, expectInteger, L3cError } from "../../shared/errors.js";
-import type { Runtime } from "./codec.js";
+import type { RuntimeOptions } from "./runtime-options.js";
 
-export interface WorkerInit {
-  runtime: Runtime;
-  modelsDir?: string;
+/** What a worker is started with: the codec's runtime options, threads per worker. */
+export interface WorkerInit extends RuntimeOptions {
   threads: number;
-  optimization?: "disabled" | "basic" | "extended" | "all";
-  executionProviders?: string[];
-  cpuMemArena?: boolean;
 }
 
 export interface TileJob {

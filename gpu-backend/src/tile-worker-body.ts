@@ -5,18 +5,12 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { L3cError } from "../../shared/errors.js";
-import { loadOrt } from "./codec.js";
 import { ModelStore } from "./model-store.js";
+import { loadOrt } from "./runtime-options.js";
 import type { TileJob, TileReply, WorkerInit } from "./tile-pool.js";
 
 const init = workerData as WorkerInit;
-const store = new ModelStore(await loadOrt(init.runtime), {
-  dir: init.modelsDir,
-  threads: init.threads,
-  optimization: init.optimization,
-  executionProviders: init.executionProviders,
-  cpuMemArena: init.cpuMemArena,
-});
+const store = new ModelStore(await loadOrt(init.runtime ?? "node"), init);
 
 parentPort!.on("message", async (job: TileJob) => {
   let reply: TileReply;

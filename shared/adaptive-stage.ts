@@ -1,0 +1,503 @@
+/**
+ * @module adaptive-stage
+ * The adaptive stage "adapt-1": per-tile online adaptation of the network's pixel
+ * distributions, computed identically by encoder and decoder from decoded pixels only.
+ * A model enables it with `"adapt": "adapt-1"` in its manifest config (so the model id
+ * names it; models without the key code as before). This comment is the specification;
+ * `AdaptiveTile` is its reference implementation and shared/wasm/l3c-core.c follows it
+ * operation by operation.
+ *
+ * ## Arithmetic
+ * Everything below is IEEE-754 binary64 arithmetic restricted to + - * / and sqrt, each
+ * correctly rounded, evaluated exactly in the order written (left to right; no fused
+ * multiply-add, no reassociation), plus floor and comparisons. Integers enter as exact
+ * doubles. Its only outputs are two integers per sub-pixel (a Q8 mean shift and a Q7
+ * log-scale offset) that feed the integer mixture CDF (logistic-mixture.ts).
+ *
+ * ## Where it applies
+ * Every pixel stage s = 0..9 of the pyramid (l3c-model.ts: s = 0 the base stage, then
+ * l3p1..l3p3, l2p1..l2p3, l1p1..l1p3), every sub-pixel c = 0, 1, 2 (R, G, B) of every coded
+ * position, in coding order. State is per tile and starts at zero: tiles stay independent.
+ *
+ * ## State (per tile)
+ * - `res[c][y][x]`: the network residual v - m of every coded sub-pixel (below), 0 before.
+ * - one regression group per (s, c): A (25 x 25, symmetric, zero), b (25), theta (25, zero),
+ *   a dirty flag;
+ * - one temperature context per (s, c, sb, ab) (6 x 4 per (s, c)): E = S = 0.
+ *
+ * ## Per sub-pixel (stage s of step T, phase offset, pixel (y, x), channel c)
+ * 1. Prepare the network's mixture as the model does (clamps, coefficient shifts), then
+ *    over its components k in index order (those MixtureCdf.prepare keeps; weights
+ *    w_k of 2^15, Q8 means mu_k, inverse scales g_k = EXP_Q20[...]):
+ *      mu = mu_k / 256; s = 1048576 / g_k;
+ *      M1 += w_k * mu;  M2 += w_k * ((s * s) * V + mu * mu)     (V = LOGISTIC_VAR)
+ *    m = M1 / 32768; M2 = M2 / 32768; sd = sqrt(max(M2 - m * m, VAR_MIN)) (max: the
+ *    larger; VAR_MIN when equal).
+ * 2. Features F[0..24] (below), d = sum_i theta_i * F_i (i ascending, starting from 0),
+ *    then d = min(d, sd + 1), d = max(d, -(sd + 1)); madd = floor(d * 256 + 0.5).
+ * 3. act = (|F3| + |F4| + |F5| + |F6| + 2 * |F7|) / 6; sb = #{e in SD_EDGES : sd > e};
+ *    ab = #{e in ACT_EDGES : act / (sd + 0.3) > e}; context t = (s, c, sb, ab);
+ *    lsadd = 0 if not (S_t > 0), else ADAPT_TAU_MIN + #{j : E_t > S_t * ADAPT_TAU_U[j]}
+ *    (adapt-tables.ts; = round(64 ln(E/S)) clamped to [-77, 64]).
+ * 4. The coded distribution is the network's mixture with every mean increased by madd
+ *    (before the mean clamp) and every clamped log-scale increased by lsadd and clamped
+ *    again to [-512, 768].
+ * 5. After coding value v: r = v - m; e = r - d; res = r;
+ *    E_t = E_t + e * e; S_t = S_t + sd * sd;
+ *    wt = 1 / (sd * sd + 1); for i = 0..24: f = wt * F_i; for j = i..24: A_ij = A_ij + f * F_j;
+ *    b_i = b_i + f * r; mark the group dirty.
+ * At the start of each grid row of stage s, every dirty group (s, c) is solved,
+ * theta = (A + LAMBDA I)^-1 b, by Cholesky (L L^T, row by row: for i, for j <= i:
+ * t = A_ji + (LAMBDA if i = j); t = t - L_ik * L_jk for k = 0..j-1; L_ii = sqrt(max(t,
+ * PIVOT_MIN)) or L_ij = t / L_jj), forward substitution y_i = (b_i - sum_k<i L_ik y_k) /
+ * L_ii, back substitution theta_i = (y_i - sum_k>i L_ki theta_k) / L_ii (sums subtract term
+ * by term, k ascending), and made clean. At the end of each grid row of stage s, every
+ * A_ij (j >= i) and b_i of the stage's three groups is multiplied by DECAY_LS, and E and S
+ * of each of its temperature contexts by DECAY_TEMP.
+ *
+ * ## Features (h = T / 2 for stages s >= 1; offsets (dy, dx) are in units of h)
+ * Neighbour (y + a, x + b) is read from the decoded planes; when outside the tile it is
+ * mirrored per axis (a -> -a if y + a is outside, b -> -b likewise); when still outside it is
+ * "absent". Known(c', q) is the decoded value of channel c' there, or the stated default
+ * when absent. xv[c'] are the current pixel's decoded channels c' < c; r[c'] their residuals.
+ * - F0 = 1; F1 = r[0] (c >= 1, else 0); F2 = r[1] (c = 2, else 0).
+ * - F3..F6: res of channel c at the causal same-stage neighbours W (0, -T), N (-T, 0),
+ *   NW (-T, -T), NE (-T, +T) (pixel offsets, not mirrored; 0 when outside);
+ *   F21..F24: their values minus m (0 when outside).
+ * - Phase type: base stage 0; offset (h, h) type 1; (0, h) type 2; (h, 0) type 3.
+ * - Types 1-3: F7 = (sum of res of channel c at PREV offsets, absent -> 0) / count;
+ *   H0, H1, V0, V1 = Known(c) at the HPAIR and VPAIR offsets (default m);
+ *   Ph = 0.5 (H0 + H1), Pv = 0.5 (V0 + V1), gh = |H0 - H1|, gv = |V0 - V1|,
+ *   wh = 1 / ((gh + 1)(gh + 1)), wv likewise; F8 = Ph - m, F9 = Pv - m,
+ *   F10 = (wh Ph + wv Pv) / (wh + wv) - m; for each earlier channel c' < c, with Hc'0.. =
+ *   Known(c') at the same offsets (default xv[c']): dh = 0.5((H0 - Hc'0) + (H1 - Hc'1)),
+ *   dv likewise, g1 = gh + |Hc'0 - Hc'1|, g2 = gv + |Vc'0 - Vc'1|, w1 = 1/((g1 + 1)(g1 + 1)),
+ *   w2 likewise; F[11 + (c = 1 ? 0 : c')] = (xv[c'] + (w1 dh + w2 dv) / (w1 + w2)) - m;
+ *   F13..F20 = Known(c) at the eight NB8 offsets (default m) minus m.
+ * - Type 0 (base stage): W, N, NW, NE = F21..F24 + m; F8 = MED(W, N, NW) - m (LOCO-I
+ *   median: min(W, N) if NW >= max, max(W, N) if NW <= min, else (W + N) - NW);
+ *   F9 = 0.5 (W + NE) - m; for c' < c, Wc' / Nc' = the channel-c' value at W / N (xv[c']
+ *   when outside): F[11 + (c = 1 ? 0 : c')] = (xv[c'] + 0.5((W - Wc') + (N - Nc'))) - m.
+ * All other features are 0. The offset tables are `NB8`, `HPAIR`, `VPAIR`, `PREV` below.
+ */
+
+import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
+
+/** The name a model config gives to enable this stage. */
+export const ADAPT_SCHEME = "adapt-1";
+
+/** Constants of adapt-1 (exact doubles; the C build writes them with the same digits). */
+export const ADAPT = Object.freeze({
+  FEATURES: 25,
+  STAGES: 10,
+  LAMBDA: 30,
+  DECAY_LS: 0.98,
+  DECAY_TEMP: 0.99,
+  PIVOT_MIN: 1e-12,
+  VAR_MIN: 1e-6,
+  /** pi^2 / 3, the variance of the standard logistic distribution. */
+  LOGISTIC_VAR: 3.289868133696453,
+  SD_EDGES: Object.freeze([0.8, 1.89, 4.47, 10.57, 25]),
+  ACT_EDGES: Object.freeze([0.5, 0.8, 1.2]),
+});
+
+type Off = readonly (readonly [number, number])[];
+export const NB8: readonly Off[] = [
+  [],
+  [
+    [-1, -1],
+    [-1, 1],
+    [1, -1],
+    [1, 1],
+    [-1, -3],
+    [-1, 3],
+    [1, -3],
+    [1, 3],
+  ],
+  [
+    [0, -1],
+    [0, 1],
+    [-1, 0],
+    [1, 0],
+    [-2, -1],
+    [-2, 1],
+    [2, -1],
+    [2, 1],
+  ],
+  [
+    [-1, 0],
+    [1, 0],
+    [0, -1],
+    [0, 1],
+    [-1, -1],
+    [-1, 1],
+    [1, -1],
+    [1, 1],
+  ],
+];
+export const HPAIR: readonly Off[] = [
+  [],
+  [
+    [-1, -1],
+    [1, 1],
+  ],
+  [
+    [0, -1],
+    [0, 1],
+  ],
+  [
+    [0, -1],
+    [0, 1],
+  ],
+];
+export const VPAIR: readonly Off[] = [
+  [],
+  [
+    [-1, 1],
+    [1, -1],
+  ],
+  [
+    [-1, 0],
+    [1, 0],
+  ],
+  [
+    [-1, 0],
+    [1, 0],
+  ],
+];
+export const PREV: readonly Off[] = [
+  [],
+  [
+    [-1, -1],
+    [-1, 1],
+    [1, -1],
+    [1, 1],
+  ],
+  [
+    [-1, 0],
+    [1, 0],
+  ],
+  [
+    [0, -1],
+    [0, 1],
+    [-1, -1],
+    [-1, 1],
+    [1, -1],
+    [1, 1],
+  ],
+];
+const CAUSAL: Off = [
+  [0, -1],
+  [-1, 0],
+  [-1, -1],
+  [-1, 1],
+];
+
+const NF = ADAPT.FEATURES;
+const NSB = ADAPT.SD_EDGES.length + 1;
+const NACT = ADAPT.ACT_EDGES.length + 1;
+
+/** Phase type of a stage: 0 base, 1 offset (h, h), 2 (0, h), 3 (h, 0). */
+export function phaseType(stage: number, oy: number, ox: number): number {
+  if (stage === 0) return 0;
+  return oy === 0 ? 2 : ox === 0 ? 3 : 1;
+}
+
+/** What the stage adds to one sub-pixel's mixture, and what it remembers to update. */
+export interface Adjustment {
+  /** Q8 shift of every mean. */
+  madd: number;
+  /** Q7 offset of every log-scale. */
+  lsadd: number;
+}
+
+/**
+ * The state of adapt-1 for one tile (reference implementation). The caller walks the
+ * stages in coding order and, per sub-pixel, calls `adjust` before coding and `update`
+ * after; `rowStart` / `rowEnd` bracket each grid row.
+ */
+export class AdaptiveTile {
+  readonly width: number;
+  readonly height: number;
+  private readonly W: number;
+  private readonly plane: number;
+  /** Decoded values, 3 x H x W (128 where not yet coded). */
+  readonly known: Uint8Array;
+  private readonly res: Float64Array;
+  private readonly A: Float64Array;
+  private readonly b: Float64Array;
+  private readonly theta: Float64Array;
+  private readonly dirty: Uint8Array;
+  private readonly E: Float64Array;
+  private readonly S: Float64Array;
+  private readonly F = new Float64Array(NF);
+  private readonly L = new Float64Array(NF * NF);
+  private readonly yv = new Float64Array(NF);
+  // the current sub-pixel, between adjust and update
+  private m = 0;
+  private sd = 0;
+  private d = 0;
+  private group = 0;
+  private ctx = 0;
+
+  constructor(width: number, height: number) {
+    this.width = width;
+    this.height = height;
+    this.W = (width + 7) & ~7;
+    this.plane = this.W * ((height + 7) & ~7);
+    this.known = new Uint8Array(3 * this.plane).fill(128);
+    this.res = new Float64Array(3 * this.plane);
+    const groups = ADAPT.STAGES * 3;
+    this.A = new Float64Array(groups * NF * NF);
+    this.b = new Float64Array(groups * NF);
+    this.theta = new Float64Array(groups * NF);
+    this.dirty = new Uint8Array(groups);
+    this.E = new Float64Array(groups * NSB * NACT);
+    this.S = new Float64Array(groups * NSB * NACT);
+  }
+
+  /** Solve the stage's dirty groups (start of a grid row). */
+  rowStart(stage: number): void {
+    for (let c = 0; c < 3; c++) {
+      const g = stage * 3 + c;
+      if (this.dirty[g]) {
+        this.solve(g);
+        this.dirty[g] = 0;
+      }
+    }
+  }
+
+  /** Forget: decay the stage's statistics (end of a grid row). */
+  rowEnd(stage: number): void {
+    for (let c = 0; c < 3; c++) {
+      const g = stage * 3 + c;
+      const A = g * NF * NF;
+      for (let i = 0; i < NF; i++) {
+        for (let j = i; j < NF; j++) this.A[A + i * NF + j] *= ADAPT.DECAY_LS;
+        this.b[g * NF + i] *= ADAPT.DECAY_LS;
+      }
+    }
+    const n = 3 * NSB * NACT;
+    for (let i = stage * n; i < (stage + 1) * n; i++) {
+      this.E[i] *= ADAPT.DECAY_TEMP;
+      this.S[i] *= ADAPT.DECAY_TEMP;
+    }
+  }
+
+  /**
+   * Step 1-3 for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2] of the
+   * network's prepared mixture (MixtureCdf.moments), xv / rv the pixel's earlier channels
+   * and their residuals.
+   */
+  adjust(
+    stage: number,
+    ptype: number,
+    step: number,
+    y: number,
+    x: number,
+    c: number,
+    moments: Float64Array,
+    xv: ArrayLike<number>,
+    rv: ArrayLike<number>,
+    out: Adjustment,
+  ): void {
+    const m = moments[0] / 32768;
+    const m2 = moments[1] / 32768;
+    const v = m2 - m * m;
+    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+    const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
+    const F = this.F;
+    this.features(ptype, step, y, x, c, m, xv, rv);
+    const g = stage * 3 + c;
+    const th = g * NF;
+    let d = 0;
+    for (let i = 0; i < NF; i++) d += this.theta[th + i] * F[i];
+    const lim = sd + 1;
+    if (d > lim) d = lim;
+    if (d < -lim) d = -lim;
+    const act = (Math.abs(F[3]) + Math.abs(F[4]) + Math.abs(F[5]) + Math.abs(F[6]) + 2 * Math.abs(F[7])) / 6;
+    const sb = bucket(sd, ADAPT.SD_EDGES);
+    const ab = bucket(act / (sd + 0.3), ADAPT.ACT_EDGES);
+    const t = (g * NSB + sb) * NACT + ab;
+    this.m = m;
+    this.sd = sd;
+    this.d = d;
+    this.group = g;
+    this.ctx = t;
+    out.madd = Math.floor(d * 256 + 0.5);
+    out.lsadd = tempOffset(this.E[t], this.S[t]);
+  }
+
+  /** Step 5 after coding value v at plane offset o (y W + x); returns the residual. */
+  update(c: number, o: number, v: number): number {
+    const r = v - this.m;
+    const e = r - this.d;
+    const sd = this.sd;
+    this.known[c * this.plane + o] = v;
+    this.res[c * this.plane + o] = r;
+    const t = this.ctx;
+    this.E[t] = this.E[t] + e * e;
+    this.S[t] = this.S[t] + sd * sd;
+    const wt = 1 / (sd * sd + 1);
+    const F = this.F;
+    const g = this.group;
+    const A = g * NF * NF;
+    for (let i = 0; i < NF; i++) {
+      const f = wt * F[i];
+      const row = A + i * NF;
+      for (let j = i; j < NF; j++) this.A[row + j] = this.A[row + j] + f * F[j];
+      this.b[g * NF + i] = this.b[g * NF + i] + f * r;
+    }
+    this.dirty[g] = 1;
+    return r;
+  }
+
+  /** Plane offset of neighbour (y + a, x + b), mirrored per axis; -1 when absent. */
+  private nb(y: number, x: number, a: number, b: number): number {
+    let yy = y + a;
+    let xx = x + b;
+    if (yy < 0 || yy >= this.height) yy = y - a;
+    if (xx < 0 || xx >= this.width) xx = x - b;
+    if (yy < 0 || yy >= this.height || xx < 0 || xx >= this.width) return -1;
+    return yy * this.W + xx;
+  }
+
+  private features(
+    ptype: number,
+    step: number,
+    y: number,
+    x: number,
+    c: number,
+    m: number,
+    xv: ArrayLike<number>,
+    rv: ArrayLike<number>,
+  ): void {
+    const F = this.F;
+    const K = this.known;
+    const R = this.res;
+    const P = this.plane;
+    const W = this.W;
+    F.fill(0);
+    F[0] = 1;
+    if (c >= 1) F[1] = rv[0];
+    if (c === 2) F[2] = rv[1];
+    for (let q = 0; q < 4; q++) {
+      const a = y + CAUSAL[q][0] * step;
+      const b = x + CAUSAL[q][1] * step;
+      if (a >= 0 && b >= 0 && b < this.width) {
+        const o = a * W + b;
+        F[3 + q] = R[c * P + o];
+        F[21 + q] = K[c * P + o] - m;
+      }
+    }
+    if (ptype === 0) {
+      const Wv = F[21] + m;
+      const Nv = F[22] + m;
+      const NWv = F[23] + m;
+      const NEv = F[24] + m;
+      // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+      const mx = Wv > Nv ? Wv : Nv;
+      // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+      const mn = Wv < Nv ? Wv : Nv;
+      const med = NWv >= mx ? mn : NWv <= mn ? mx : Wv + Nv - NWv;
+      F[8] = med - m;
+      F[9] = 0.5 * (Wv + NEv) - m;
+      for (let r = 0; r < c; r++) {
+        const Wr = x - step >= 0 ? K[r * P + y * W + x - step] : xv[r];
+        const Nr = y - step >= 0 ? K[r * P + (y - step) * W + x] : xv[r];
+        F[11 + (c === 1 ? 0 : r)] = xv[r] + 0.5 * (Wv - Wr + (Nv - Nr)) - m;
+      }
+      return;
+    }
+    const h = step >> 1;
+    const prev = PREV[ptype];
+    let ep = 0;
+    for (const [a, b] of prev) {
+      const o = this.nb(y, x, a * h, b * h);
+      if (o >= 0) ep += R[c * P + o];
+    }
+    F[7] = ep / prev.length;
+    const hp = HPAIR[ptype];
+    const vp = VPAIR[ptype];
+    const oh0 = this.nb(y, x, hp[0][0] * h, hp[0][1] * h);
+    const oh1 = this.nb(y, x, hp[1][0] * h, hp[1][1] * h);
+    const ov0 = this.nb(y, x, vp[0][0] * h, vp[0][1] * h);
+    const ov1 = this.nb(y, x, vp[1][0] * h, vp[1][1] * h);
+    const kv = (cc: number, o: number, dflt: number) => (o >= 0 ? K[cc * P + o] : dflt);
+    const H0 = kv(c, oh0, m);
+    const H1 = kv(c, oh1, m);
+    const V0 = kv(c, ov0, m);
+    const V1 = kv(c, ov1, m);
+    const Ph = 0.5 * (H0 + H1);
+    const Pv = 0.5 * (V0 + V1);
+    const gh = Math.abs(H0 - H1);
+    const gv = Math.abs(V0 - V1);
+    const wh = 1 / ((gh + 1) * (gh + 1));
+    const wv = 1 / ((gv + 1) * (gv + 1));
+    F[8] = Ph - m;
+    F[9] = Pv - m;
+    F[10] = (wh * Ph + wv * Pv) / (wh + wv) - m;
+    for (let r = 0; r < c; r++) {
+      const Hr0 = kv(r, oh0, xv[r]);
+      const Hr1 = kv(r, oh1, xv[r]);
+      const Vr0 = kv(r, ov0, xv[r]);
+      const Vr1 = kv(r, ov1, xv[r]);
+      const dh = 0.5 * (H0 - Hr0 + (H1 - Hr1));
+      const dv = 0.5 * (V0 - Vr0 + (V1 - Vr1));
+      const g1 = gh + Math.abs(Hr0 - Hr1);
+      const g2 = gv + Math.abs(Vr0 - Vr1);
+      const w1 = 1 / ((g1 + 1) * (g1 + 1));
+      const w2 = 1 / ((g2 + 1) * (g2 + 1));
+      F[11 + (c === 1 ? 0 : r)] = xv[r] + (w1 * dh + w2 * dv) / (w1 + w2) - m;
+    }
+    const nb8 = NB8[ptype];
+    for (let q = 0; q < 8; q++) F[13 + q] = kv(c, this.nb(y, x, nb8[q][0] * h, nb8[q][1] * h), m) - m;
+  }
+
+  private solve(g: number): void {
+    const A = this.A;
+    const a0 = g * NF * NF;
+    const L = this.L;
+    const yv = this.yv;
+    for (let i = 0; i < NF; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = A[a0 + j * NF + i] + (i === j ? ADAPT.LAMBDA : 0);
+        for (let k = 0; k < j; k++) s -= L[i * NF + k] * L[j * NF + k];
+        // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+        if (i === j) L[i * NF + i] = Math.sqrt(s > ADAPT.PIVOT_MIN ? s : ADAPT.PIVOT_MIN);
+        else L[i * NF + j] = s / L[j * NF + j];
+      }
+    }
+    const b0 = g * NF;
+    for (let i = 0; i < NF; i++) {
+      let s = this.b[b0 + i];
+      for (let k = 0; k < i; k++) s -= L[i * NF + k] * yv[k];
+      yv[i] = s / L[i * NF + i];
+    }
+    const th = this.theta;
+    for (let i = NF - 1; i >= 0; i--) {
+      let s = yv[i];
+      for (let k = i + 1; k < NF; k++) s -= L[k * NF + i] * th[b0 + k];
+      th[b0 + i] = s / L[i * NF + i];
+    }
+  }
+}
+
+function bucket(v: number, edges: readonly number[]): number {
+  let k = 0;
+  for (let i = 0; i < edges.length; i++) if (v > edges[i]) k = i + 1;
+  return k;
+}
+
+/** Step 3's lsadd from a context's E and S. */
+export function tempOffset(E: number, S: number): number {
+  if (!(S > 0)) return 0;
+  let lo = 0;
+  let hi = ADAPT_TAU_U.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (E > S * ADAPT_TAU_U[mid]) lo = mid + 1;
+    else hi = mid;
+  }
+  return ADAPT_TAU_MIN + lo;
+}

@@ -1,0 +1,729 @@
+/*
+ * l3c-core: the entropy path of the L3C tile model in C, compiled to WebAssembly
+ * (wasm32, scalar and SIMD128 builds) for Node, workerd and browsers, and natively for
+ * tools. It computes exactly what the TypeScript reference computes:
+ *   - range-coder.ts         (RangeEncoder / RangeDecoder)
+ *   - logistic-mixture.ts    (MixtureCdf: the integer CDF, its search)
+ *   - l3c-model.ts           (the order of z and pixel symbols of a coded tile)
+ *   - adaptive-stage.ts      (the adaptive stage "adapt-1")
+ * Those files are the specification; this file follows them operation by operation.
+ * Floating point appears only where the spec allows it: IEEE-754 doubles holding
+ * integers below 2^53 (exact) and, in the adaptive stage, + - * / and sqrt in the
+ * order the spec gives (no FMA contraction: build with -ffp-contract=off).
+ *
+ * Memory: the host allocates with l3c_alloc (a bump allocator) and releases with
+ * l3c_release(mark). No libc.
+ */
+
+#include <stdint.h>
+
+#include "adapt-tables.h"
+#include "mixture-tables.h"
+
+#if defined(__wasm__)
+#define EXPORT(name) __attribute__((export_name(#name))) name
+#else
+#define EXPORT(name) name
+#endif
+
+#if defined(__wasm__)
+extern unsigned char __heap_base;
+static uintptr_t heap_top = 0;
+static uintptr_t heap_end = 0;
+#else
+#include <stdlib.h>
+static unsigned char *native_heap = 0;
+static uintptr_t heap_top = 0;
+static uintptr_t heap_end = 0;
+#endif
+
+#define floor_ __builtin_floor
+#define sqrt_ __builtin_sqrt
+#define fabs_ __builtin_fabs
+
+/* ------------------------------------------------------------------ memory */
+
+/** Current allocation mark (to release everything allocated after it). */
+uintptr_t EXPORT(l3c_mark)(void) {
+#if defined(__wasm__)
+  if (!heap_top) {
+    heap_top = ((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15;
+    heap_end = __builtin_wasm_memory_size(0) * 65536;
+  }
+#else
+  if (!native_heap) {
+    heap_end = (uintptr_t)1 << 31;
+    native_heap = malloc(heap_end);
+    heap_top = (uintptr_t)native_heap;
+    heap_end += heap_top;
+  }
+#endif
+  return heap_top;
+}
+
+/** n bytes, 16-aligned, zeroed; 0 when memory cannot grow. */
+void *EXPORT(l3c_alloc)(uint32_t n) {
+  uintptr_t p = l3c_mark();
+  uintptr_t end = p + (((uintptr_t)n + 15) & ~(uintptr_t)15);
+  if (end > heap_end) {
+#if defined(__wasm__)
+    uintptr_t pages = (end - heap_end + 65535) / 65536;
+    if (__builtin_wasm_memory_grow(0, pages) == (uintptr_t)-1) return 0;
+    heap_end += pages * 65536;
+#else
+    return 0;
+#endif
+  }
+  heap_top = end;
+  unsigned char *b = (unsigned char *)p;
+  for (uintptr_t i = 0; i < end - p; i++) b[i] = 0;
+  return b;
+}
+
+void EXPORT(l3c_release)(uintptr_t mark) {
+  if (mark && mark <= heap_top) heap_top = mark;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+enum {
+  L3C_OK = 0,
+  L3C_ERR_TRUNCATED = 1,    /* range-coded data ended early */
+  L3C_ERR_CORRUPT = 2,      /* decoder state left the coding interval */
+  L3C_ERR_CAPACITY = 3,     /* encoder output buffer full */
+  L3C_ERR_SYMBOL = 4,       /* symbol outside the alphabet (encoder) */
+  L3C_ERR_ARGUMENT = 5      /* bad sizes */
+};
+
+/* ------------------------------------------------------------------ range coder */
+
+/* The first error sticks: later operations on a failed coder do nothing useful. */
+#define SET_ERR(c, e) \
+  do {                \
+    if (!(c)->err) (c)->err = (e); \
+  } while (0)
+
+typedef struct {
+  uint64_t low;
+  uint32_t range, cache, cache_size, pos, cap, err;
+  uint8_t *buf;
+} Coder;
+/* The decoder shares the struct: low = code, buf = data, cap = length. */
+
+#define TOP (1u << 24)
+
+static void shift_low(Coder *e) {
+  uint64_t low = e->low;
+  if (low < 0xff000000u || low >= 0x100000000ull) {
+    uint32_t carry = low >= 0x100000000ull ? 1 : 0;
+    uint32_t temp = e->cache;
+    do {
+      if (e->pos >= e->cap) {
+        SET_ERR(e, L3C_ERR_CAPACITY);
+      } else {
+        e->buf[e->pos++] = (uint8_t)((temp + carry) & 0xff);
+      }
+      temp = 0xff;
+    } while (--e->cache_size != 0);
+    e->cache = (uint32_t)((low >> 24) & 0xff);
+  }
+  e->cache_size++;
+  e->low = (low & 0x00ffffffu) << 8;
+}
+
+Coder *EXPORT(l3c_encoder_new)(uint8_t *buf, uint32_t cap) {
+  Coder *e = l3c_alloc(sizeof(Coder));
+  if (!e) return 0;
+  e->range = 0xffffffffu;
+  e->cache_size = 1;
+  e->buf = buf;
+  e->cap = cap;
+  return e;
+}
+
+static inline void enc(Coder *e, uint32_t start, uint32_t size) {
+  uint32_t r = e->range >> 16;
+  e->low += (uint64_t)r * start;
+  e->range = r * size;
+  while (e->range < TOP) {
+    e->range <<= 8;
+    shift_low(e);
+  }
+}
+
+/** Flush; returns the stream length (the error, if any, is in the coder). */
+uint32_t EXPORT(l3c_encoder_finish)(Coder *e) {
+  for (int i = 0; i < 5; i++) shift_low(e);
+  return e->pos;
+}
+
+uint32_t EXPORT(l3c_coder_error)(const Coder *c) { return c->err; }
+uint32_t EXPORT(l3c_coder_position)(const Coder *c) { return c->pos; }
+
+Coder *EXPORT(l3c_decoder_new)(const uint8_t *data, uint32_t len) {
+  Coder *d = l3c_alloc(sizeof(Coder));
+  if (!d) return 0;
+  d->buf = (uint8_t *)data;
+  d->cap = len;
+  d->range = 0xffffffffu;
+  if (len < 5) {
+    SET_ERR(d, L3C_ERR_TRUNCATED);
+    return d;
+  }
+  if (data[0] != 0) {
+    SET_ERR(d, L3C_ERR_CORRUPT);
+    return d;
+  }
+  d->low = ((uint32_t)data[1] << 24) | ((uint32_t)data[2] << 16) | ((uint32_t)data[3] << 8) | data[4];
+  d->pos = 5;
+  if (d->low == 0xffffffffu) SET_ERR(d, L3C_ERR_CORRUPT);
+  return d;
+}
+
+static inline uint32_t dec_target(Coder *d) {
+  uint32_t r = d->range >> 16;
+  d->cache = r; /* the decoder keeps r in `cache` between target and consume */
+  uint32_t t = (uint32_t)(d->low / r);
+  return t < 65536 ? t : 65535;
+}
+
+static inline void dec_consume(Coder *d, uint32_t start, uint32_t size) {
+  uint32_t r = d->cache;
+  uint64_t code = d->low - (uint64_t)r * start; /* wraps when corrupt: checked below */
+  d->range = r * size;
+  if (d->low < (uint64_t)r * start || code >= d->range) {
+    SET_ERR(d, L3C_ERR_CORRUPT);
+    d->range = TOP; /* stop reading; the caller sees err */
+    d->low = 0;
+    return;
+  }
+  d->low = code;
+  while (d->range < TOP) {
+    if (d->pos >= d->cap) {
+      SET_ERR(d, L3C_ERR_TRUNCATED);
+      d->range = TOP;
+      return;
+    }
+    d->low = (d->low << 8) | d->buf[d->pos++];
+    d->range <<= 8;
+  }
+}
+
+/* Table-driven symbols (z3). cdf: n + 1 int32 entries. */
+void EXPORT(l3c_encode_table)(Coder *e, const int32_t *cdf, const uint8_t *sym, uint32_t count, uint32_t n) {
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t v = sym[i];
+    if (v >= n) {
+      SET_ERR(e, L3C_ERR_SYMBOL);
+      return;
+    }
+    enc(e, (uint32_t)cdf[v], (uint32_t)(cdf[v + 1] - cdf[v]));
+  }
+}
+
+void EXPORT(l3c_decode_table)(Coder *d, const int32_t *cdf, uint8_t *sym, uint32_t count, uint32_t n) {
+  for (uint32_t i = 0; i < count && !d->err; i++) {
+    uint32_t t = dec_target(d);
+    uint32_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+      uint32_t mid = (lo + hi) >> 1;
+      if ((uint32_t)cdf[mid] <= t)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    dec_consume(d, (uint32_t)cdf[lo], (uint32_t)(cdf[lo + 1] - cdf[lo]));
+    sym[i] = (uint8_t)lo;
+  }
+}
+
+/* ------------------------------------------------------------------ mixture CDF */
+
+#define MAXK 32
+typedef struct {
+  int32_t k, n, guess;
+  double scale;
+  double w[MAXK], mu[MAXK], g[MAXK];
+} Mix;
+
+static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/*
+ * Prepare K components read at p[off + j] (logits), p[off + mo + j] (means),
+ * p[off + so + j] (log-scales). shifts: per-component Q8 mean shifts (or 0). madd: one
+ * more Q8 shift for every mean (adaptive stage), lsadd: Q7 offset of every clamped
+ * log-scale, clamped again (adaptive stage). Follows MixtureCdf.prepare.
+ */
+static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off, int32_t mo, int32_t so,
+                    const int32_t *shifts, int32_t madd, int32_t lsadd) {
+  double mx = -32768;
+  int32_t kmax = 0;
+  double l[MAXK];
+  const double mulo = -256.0 * n, muhi = 512.0 * n;
+  for (int32_t j = 0; j < K; j++) {
+    int32_t v = clampi(p[off + j], -32768, 32768);
+    if (v > mx || j == 0) {
+      mx = v;
+      kmax = j;
+    }
+    l[j] = v;
+    double mu = (double)p[off + mo + j] + (shifts ? shifts[j] : 0) + madd;
+    m->mu[j] = mu < mulo ? mulo : (mu > muhi ? muhi : mu);
+    int32_t ls = clampi(p[off + so + j], -512, 768);
+    if (lsadd) ls = clampi(ls + lsadd, -512, 768);
+    m->g[j] = EXP_Q20[512 + ls];
+  }
+  double e = 0;
+  for (int32_t j = 0; j < K; j++) {
+    int32_t u = (int32_t)(mx - l[j]);
+    double ej = EXP_Q20[512 + (u < 2048 ? u : 2048)];
+    l[j] = ej;
+    e += ej;
+  }
+  double sum = 0;
+  int32_t a = 0, max_at = 0;
+  for (int32_t j = 0; j < K; j++) {
+    double wj = floor_((l[j] * 32768.0) / e);
+    sum += wj;
+    if (j == kmax)
+      max_at = a;
+    else if (wj == 0)
+      continue;
+    m->w[a] = wj;
+    m->mu[a] = m->mu[j];
+    m->g[a] = m->g[j];
+    a++;
+  }
+  m->w[max_at] += 32768.0 - sum;
+  m->k = a;
+  m->n = n;
+  m->scale = 65536.0 - n;
+  int32_t best = 0;
+  for (int32_t j = 1; j < a; j++)
+    if (m->w[j] > m->w[best]) best = j;
+  /* Math.round: floor(x + 0.5) */
+  double gq = floor_(m->mu[best] / 256.0 + 0.5);
+  m->guess = gq < 0 ? 0 : (gq > n - 1 ? n - 1 : (int32_t)gq);
+}
+
+static inline double cdf(const Mix *m, int32_t v) {
+  if (v <= 0) return 0;
+  if (v >= m->n) return 65536;
+  double b = 256.0 * v - 128.0, f = 0;
+  for (int32_t j = 0; j < m->k; j++) {
+    double d = b - m->mu[j];
+    double q = floor_((fabs_(d) * m->g[j]) / 8192.0);
+    double s = 1048576.0;
+    if (q < 524288.0) {
+      int32_t qi = (int32_t)q, i = qi >> 8;
+      s = SIGMOID_Q20[i] + (((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * (qi & 255)) >> 8);
+    }
+    f += m->w[j] * (d >= 0 ? s : 1048576.0 - s);
+  }
+  return floor_((f * m->scale) / 34359738368.0) + v;
+}
+
+static inline uint32_t mix_encode(Coder *e, const Mix *m, int32_t v) {
+  if (v < 0 || v >= m->n) {
+    SET_ERR(e, L3C_ERR_SYMBOL);
+    return 1;
+  }
+  double lo = cdf(m, v), size = cdf(m, v + 1) - lo;
+  enc(e, (uint32_t)lo, (uint32_t)size);
+  return (uint32_t)size;
+}
+
+static inline int32_t mix_decode(Coder *d, const Mix *m) {
+  double t = dec_target(d);
+  int32_t n = m->n, lo, hi;
+  double clo, chi;
+  int32_t v0 = m->guess;
+  double c0 = cdf(m, v0);
+  if (c0 <= t) {
+    lo = v0;
+    clo = c0;
+    int32_t step = 1;
+    hi = v0 + 1;
+    chi = cdf(m, hi);
+    while (chi <= t) {
+      lo = hi;
+      clo = chi;
+      step *= 2;
+      hi = lo + step < n ? lo + step : n;
+      chi = cdf(m, hi);
+    }
+  } else {
+    hi = v0;
+    chi = c0;
+    int32_t step = 1;
+    lo = v0 - 1 > 0 ? v0 - 1 : 0;
+    clo = cdf(m, lo);
+    while (clo > t) {
+      hi = lo;
+      chi = clo;
+      step *= 2;
+      lo = hi - step > 0 ? hi - step : 0;
+      clo = cdf(m, lo);
+    }
+  }
+  while (hi - lo > 1) {
+    int32_t mid = (lo + hi) >> 1;
+    double c = cdf(m, mid);
+    if (c <= t) {
+      lo = mid;
+      clo = c;
+    } else {
+      hi = mid;
+      chi = c;
+    }
+  }
+  dec_consume(d, (uint32_t)clo, (uint32_t)(chi - clo));
+  return lo;
+}
+
+/* z symbols of one level: C x hw, channel-major; params NHWC, P = 3 C K. */
+void EXPORT(l3c_code_z)(int32_t decode, Coder *c, const int32_t *p, int32_t C, int32_t K, int32_t L, int32_t hw,
+                        uint8_t *sym) {
+  Mix m;
+  int32_t ck = C * K;
+  for (int32_t ch = 0; ch < C; ch++)
+    for (int32_t i = 0; i < hw; i++) {
+      if (c->err) return;
+      prepare(&m, L, K, p, i * 3 * ck + ch * K, ck, 2 * ck, 0, 0, 0);
+      if (decode)
+        sym[ch * hw + i] = (uint8_t)mix_decode(c, &m);
+      else
+        mix_encode(c, &m, sym[ch * hw + i]);
+    }
+}
+
+/* ------------------------------------------------------------------ pixel stages */
+
+/*
+ * Tile state shared by the pixel stages: the known planes (3 x H x W, 128 where not yet
+ * coded), the network residual planes (3 x H x W doubles) and the adaptive stage's
+ * statistics (see adaptive-stage.ts).
+ */
+#define NF 25
+#define NSTAGES 10
+#define NSB 6
+#define NACT 4
+_Static_assert(NF == ADAPT_FEATURES && NSTAGES == ADAPT_STAGES, "adaptive-stage.ts and l3c-core.c disagree");
+_Static_assert(sizeof ADAPT_SD_EDGES / sizeof(double) == NSB - 1, "SD_EDGES");
+_Static_assert(sizeof ADAPT_ACT_EDGES / sizeof(double) == NACT - 1, "ACT_EDGES");
+
+typedef struct {
+  double A[NF * NF], b[NF], theta[NF];
+  int32_t dirty;
+} Group;
+
+typedef struct {
+  double E, S;
+} TempCtx;
+
+typedef struct {
+  int32_t w, h, W, H, adapt;
+  uint8_t *known;
+  double *res;
+  Group *groups;   /* NSTAGES x 3 */
+  TempCtx *temps;  /* NSTAGES x 3 x NSB x NACT */
+} Tile;
+
+Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
+  if (w < 1 || h < 1 || w > 4096 || h > 4096) return 0;
+  Tile *t = l3c_alloc(sizeof(Tile));
+  if (!t) return 0;
+  t->w = w;
+  t->h = h;
+  t->W = (w + 7) & ~7;
+  t->H = (h + 7) & ~7;
+  t->adapt = adapt;
+  uint32_t plane = (uint32_t)t->W * t->H;
+  t->known = l3c_alloc(3 * plane);
+  if (!t->known) return 0;
+  for (uint32_t i = 0; i < 3 * plane; i++) t->known[i] = 128;
+  if (adapt) {
+    t->res = l3c_alloc(3 * plane * sizeof(double));
+    t->groups = l3c_alloc(NSTAGES * 3 * sizeof(Group));
+    t->temps = l3c_alloc(NSTAGES * 3 * NSB * NACT * sizeof(TempCtx));
+    if (!t->res || !t->groups || !t->temps) return 0;
+  }
+  return t;
+}
+
+/* coefficient shifts of G (c = 1) and B (c = 2): coefShift / coefShift2 */
+static inline void coef_shifts(int32_t c, const int32_t *coef, int32_t K, int32_t xr, int32_t xg, int32_t *out) {
+  for (int32_t k = 0; k < K; k++) {
+    double v;
+    if (c == 1)
+      v = (double)clampi(coef[k], -4096, 4096) * (2 * xr - 255);
+    else
+      v = (double)clampi(coef[K + k], -4096, 4096) * (2 * xr - 255) +
+          (double)clampi(coef[2 * K + k], -4096, 4096) * (2 * xg - 255);
+    out[k] = (int32_t)floor_(v / 32.0);
+  }
+}
+
+/* ---- adaptive stage "adapt-1" (specification: adaptive-stage.ts) ---- */
+
+static const int8_t NB8[4][8][2] = {
+    {{0, 0}},
+    {{-1, -1}, {-1, 1}, {1, -1}, {1, 1}, {-1, -3}, {-1, 3}, {1, -3}, {1, 3}},
+    {{0, -1}, {0, 1}, {-1, 0}, {1, 0}, {-2, -1}, {-2, 1}, {2, -1}, {2, 1}},
+    {{-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {-1, 1}, {1, -1}, {1, 1}}};
+/* the two pairs (H, V) of opposite neighbours averaged by the directional predictors */
+static const int8_t HPAIR[4][2][2] = {{{0}}, {{-1, -1}, {1, 1}}, {{0, -1}, {0, 1}}, {{0, -1}, {0, 1}}};
+static const int8_t VPAIR[4][2][2] = {{{0}}, {{-1, 1}, {1, -1}}, {{-1, 0}, {1, 0}}, {{-1, 0}, {1, 0}}};
+/* earlier-phase neighbours whose residuals are averaged (feature eP) */
+static const int8_t PREV[4][6][2] = {{{0}},
+                                     {{-1, -1}, {-1, 1}, {1, -1}, {1, 1}},
+                                     {{-1, 0}, {1, 0}},
+                                     {{0, -1}, {0, 1}, {-1, -1}, {-1, 1}, {1, -1}, {1, 1}}};
+static const int8_t NPREV[4] = {0, 4, 2, 6};
+/* causal same-stage neighbours W, N, NW, NE (in steps) */
+static const int8_t CAUSAL[4][2] = {{0, -1}, {-1, 0}, {-1, -1}, {-1, 1}};
+
+/* Neighbour (y + oy, x + ox), mirrored per axis about (y, x) when outside the tile.
+   Returns the plane offset, or -1 when the mirrored position is outside too. */
+static inline int32_t nb_at(const Tile *t, int32_t y, int32_t x, int32_t oy, int32_t ox) {
+  int32_t a = y + oy, b = x + ox;
+  if (a < 0 || a >= t->h) a = y - oy;
+  if (b < 0 || b >= t->w) b = x - ox;
+  if (a < 0 || a >= t->h || b < 0 || b >= t->w) return -1;
+  return a * t->W + b;
+}
+
+static void solve(double *A, const double *b, double *x) {
+  /* theta = (A + LAMBDA I)^-1 b by Cholesky, A symmetric (upper triangle valid). */
+  double L[NF * NF], y[NF];
+  for (int32_t i = 0; i < NF; i++) {
+    for (int32_t j = 0; j <= i; j++) {
+      double s = A[j * NF + i] + (i == j ? ADAPT_LAMBDA : 0.0);
+      for (int32_t k = 0; k < j; k++) s -= L[i * NF + k] * L[j * NF + k];
+      if (i == j)
+        L[i * NF + i] = sqrt_(s > ADAPT_PIVOT_MIN ? s : ADAPT_PIVOT_MIN);
+      else
+        L[i * NF + j] = s / L[j * NF + j];
+    }
+  }
+  for (int32_t i = 0; i < NF; i++) {
+    double s = b[i];
+    for (int32_t k = 0; k < i; k++) s -= L[i * NF + k] * y[k];
+    y[i] = s / L[i * NF + i];
+  }
+  for (int32_t i = NF - 1; i >= 0; i--) {
+    double s = y[i];
+    for (int32_t k = i + 1; k < NF; k++) s -= L[k * NF + i] * x[k];
+    x[i] = s / L[i * NF + i];
+  }
+}
+
+/* Feature vector of sub-pixel c at (y, x) (see adaptive-stage.ts, "Features"). */
+static void features(const Tile *t, int32_t ptype, int32_t half, int32_t step, int32_t y, int32_t x, int32_t c,
+                     double m, const int32_t *xv, const double *eprev, double *F) {
+  const int32_t plane = t->W * t->H;
+  const uint8_t *K = t->known;
+  const double *R = t->res;
+  for (int32_t i = 0; i < NF; i++) F[i] = 0;
+  F[0] = 1;
+  if (c >= 1) F[1] = eprev[0];
+  if (c == 2) F[2] = eprev[1];
+  for (int32_t q = 0; q < 4; q++) {
+    int32_t a = y + CAUSAL[q][0] * step, b = x + CAUSAL[q][1] * step;
+    if (a >= 0 && b >= 0 && b < t->w) {
+      int32_t o = a * t->W + b;
+      F[3 + q] = R[c * plane + o];
+      F[21 + q] = K[c * plane + o] - m;
+    }
+  }
+  if (ptype == 0) {
+    /* base stage: only causal neighbours (F[21..24] = W, N, NW, NE minus m) */
+    double Wv = F[21] + m, Nv = F[22] + m, NWv = F[23] + m, NEv = F[24] + m;
+    double mx = Wv > Nv ? Wv : Nv, mn = Wv < Nv ? Wv : Nv, med;
+    if (NWv >= mx)
+      med = mn;
+    else if (NWv <= mn)
+      med = mx;
+    else
+      med = (Wv + Nv) - NWv;
+    F[8] = med - m;
+    F[9] = 0.5 * (Wv + NEv) - m;
+    for (int32_t r = 0; r < c; r++) {
+      double Wr = x - step >= 0 ? K[r * plane + y * t->W + x - step] : xv[r];
+      double Nr = y - step >= 0 ? K[r * plane + (y - step) * t->W + x] : xv[r];
+      F[11 + (c == 1 ? 0 : r)] = (xv[r] + 0.5 * ((Wv - Wr) + (Nv - Nr))) - m;
+    }
+    return;
+  }
+  double ep = 0;
+  for (int32_t q = 0; q < NPREV[ptype]; q++) {
+    int32_t o = nb_at(t, y, x, PREV[ptype][q][0] * half, PREV[ptype][q][1] * half);
+    if (o >= 0) ep += R[c * plane + o];
+  }
+  F[7] = ep / NPREV[ptype];
+  int32_t oh0 = nb_at(t, y, x, HPAIR[ptype][0][0] * half, HPAIR[ptype][0][1] * half);
+  int32_t oh1 = nb_at(t, y, x, HPAIR[ptype][1][0] * half, HPAIR[ptype][1][1] * half);
+  int32_t ov0 = nb_at(t, y, x, VPAIR[ptype][0][0] * half, VPAIR[ptype][0][1] * half);
+  int32_t ov1 = nb_at(t, y, x, VPAIR[ptype][1][0] * half, VPAIR[ptype][1][1] * half);
+#define KV(cc, o, dflt) ((o) >= 0 ? (double)K[(cc) * plane + (o)] : (dflt))
+  double H0 = KV(c, oh0, m), H1 = KV(c, oh1, m), V0 = KV(c, ov0, m), V1 = KV(c, ov1, m);
+  double Ph = 0.5 * (H0 + H1), Pv = 0.5 * (V0 + V1);
+  double gh = fabs_(H0 - H1), gv = fabs_(V0 - V1);
+  double wh = 1.0 / ((gh + 1) * (gh + 1)), wv = 1.0 / ((gv + 1) * (gv + 1));
+  F[8] = Ph - m;
+  F[9] = Pv - m;
+  F[10] = (wh * Ph + wv * Pv) / (wh + wv) - m;
+  for (int32_t r = 0; r < c; r++) {
+    double Hr0 = KV(r, oh0, xv[r]), Hr1 = KV(r, oh1, xv[r]), Vr0 = KV(r, ov0, xv[r]), Vr1 = KV(r, ov1, xv[r]);
+    double dh = 0.5 * ((H0 - Hr0) + (H1 - Hr1)), dv = 0.5 * ((V0 - Vr0) + (V1 - Vr1));
+    double g1 = gh + fabs_(Hr0 - Hr1), g2 = gv + fabs_(Vr0 - Vr1);
+    double w1 = 1.0 / ((g1 + 1) * (g1 + 1)), w2 = 1.0 / ((g2 + 1) * (g2 + 1));
+    F[11 + (c == 1 ? 0 : r)] = (xv[r] + (w1 * dh + w2 * dv) / (w1 + w2)) - m;
+  }
+  for (int32_t q = 0; q < 8; q++) {
+    int32_t o = nb_at(t, y, x, NB8[ptype][q][0] * half, NB8[ptype][q][1] * half);
+    F[13 + q] = KV(c, o, m) - m;
+  }
+#undef KV
+}
+
+/* Bucket of v among ascending edges: the number of edges below v. */
+static inline int32_t bucket(double v, const double *edges, int32_t n) {
+  int32_t k = 0;
+  for (int32_t i = 0; i < n; i++)
+    if (v > edges[i]) k = i + 1;
+  return k;
+}
+
+/* Q7 log-scale offset from the error / predicted variance ratio E / S. */
+static inline int32_t temp_offset(const TempCtx *tc) {
+  if (!(tc->S > 0)) return 0;
+  int32_t lo = 0, hi = ADAPT_TAU_COUNT; /* count thresholds U[j] with E > S U[j] */
+  while (lo < hi) {
+    int32_t mid = (lo + hi) >> 1;
+    if (tc->E > tc->S * ADAPT_TAU_U[mid])
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return ADAPT_TAU_MIN + lo;
+}
+
+/*
+ * Code one pixel stage (see l3c-model.ts): positions (gy, gx) of a gh x gw grid with
+ * pixel (gy step + oy, gx step + ox) inside the tile, raster order, R G B each.
+ * stage: index 0..9 in coding order (0 = base); rgb: the tile's packed RGB (w x h x 3),
+ * read when encoding, written when decoding.
+ */
+void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, const int32_t *params, int32_t K,
+                            int32_t step, int32_t oy, int32_t ox, uint8_t *rgb) {
+  const int32_t W = t->W, plane = t->W * t->H;
+  const int32_t gh = t->H / step, gw = t->W / step, P = 12 * K, plane3 = 3 * K;
+  int32_t ptype = 0, half = step;
+  if (stage > 0) {
+    half = step >> 1;
+    ptype = oy == 0 ? 2 : (ox == 0 ? 3 : 1);
+  }
+  const int32_t adapt = t->adapt && stage < NSTAGES;
+  int32_t shifts[MAXK];
+  Mix mx;
+  double F[NF];
+  for (int32_t gy = 0; gy < gh; gy++) {
+    const int32_t y = gy * step + oy;
+    if (y >= t->h) break;
+    if (adapt)
+      for (int32_t c = 0; c < 3; c++) {
+        Group *g = &t->groups[stage * 3 + c];
+        if (g->dirty) {
+          solve(g->A, g->b, g->theta);
+          g->dirty = 0;
+        }
+      }
+    for (int32_t gx = 0; gx < gw; gx++) {
+      const int32_t x = gx * step + ox;
+      if (x >= t->w) break;
+      if (cd->err) return;
+      const int32_t *pp = params + (gy * gw + gx) * P;
+      const int32_t o = y * W + x, src = (y * t->w + x) * 3;
+      int32_t xv[3] = {0, 0, 0};
+      double eprev[3] = {0, 0, 0};
+      for (int32_t c = 0; c < 3; c++) {
+        const int32_t *sh = 0;
+        if (c > 0) {
+          coef_shifts(c, pp + 3 * plane3, K, xv[0], xv[1], shifts);
+          sh = shifts;
+        }
+        int32_t madd = 0, lsadd = 0;
+        double m = 0, sd = 0, d = 0;
+        TempCtx *tc = 0;
+        Group *g = 0;
+        if (adapt) {
+          prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
+          /* network mean and standard deviation, in pixel units */
+          double m2 = 0;
+          for (int32_t j = 0; j < mx.k; j++) {
+            double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j];
+            m += mx.w[j] * mu;
+            m2 += mx.w[j] * ((s * s) * ADAPT_LOGISTIC_VAR + mu * mu);
+          }
+          m = m / 32768.0;
+          m2 = m2 / 32768.0;
+          double var = m2 - m * m;
+          sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
+          features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
+          g = &t->groups[stage * 3 + c];
+          for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
+          double lim = sd + 1.0;
+          if (d > lim) d = lim;
+          if (d < -lim) d = -lim;
+          madd = (int32_t)floor_(d * 256.0 + 0.5);
+          double act = (fabs_(F[3]) + fabs_(F[4]) + fabs_(F[5]) + fabs_(F[6]) + 2.0 * fabs_(F[7])) / 6.0;
+          int32_t sb = bucket(sd, ADAPT_SD_EDGES, NSB - 1);
+          int32_t ab = bucket(act / (sd + 0.3), ADAPT_ACT_EDGES, NACT - 1);
+          tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
+          lsadd = temp_offset(tc);
+        }
+        prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, madd, lsadd);
+        int32_t v;
+        if (decode) {
+          v = mix_decode(cd, &mx);
+          rgb[src + c] = (uint8_t)v;
+        } else {
+          v = rgb[src + c];
+          mix_encode(cd, &mx, v);
+        }
+        xv[c] = v;
+        t->known[c * plane + o] = (uint8_t)v;
+        if (adapt) {
+          double yres = v - m, e = yres - d;
+          eprev[c] = yres;
+          t->res[c * plane + o] = yres;
+          tc->E += e * e;
+          tc->S += sd * sd;
+          double wt = 1.0 / (sd * sd + 1.0);
+          for (int32_t i = 0; i < NF; i++) {
+            double fi = wt * F[i];
+            double *Ai = g->A + i * NF;
+            for (int32_t j = i; j < NF; j++) Ai[j] += fi * F[j];
+            g->b[i] += fi * yres;
+          }
+          g->dirty = 1;
+        }
+      }
+    }
+    if (adapt) {
+      for (int32_t c = 0; c < 3; c++) {
+        Group *g = &t->groups[stage * 3 + c];
+        for (int32_t i = 0; i < NF; i++) {
+          for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= ADAPT_DECAY_LS;
+          g->b[i] *= ADAPT_DECAY_LS;
+        }
+      }
+      TempCtx *tc = &t->temps[stage * 3 * NSB * NACT];
+      for (int32_t i = 0; i < 3 * NSB * NACT; i++) {
+        tc[i].E *= ADAPT_DECAY_TEMP;
+        tc[i].S *= ADAPT_DECAY_TEMP;
+      }
+    }
+  }
+}
