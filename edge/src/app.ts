@@ -3,10 +3,10 @@
  * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c only to
  * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG decoded from the stored
  * `.l3c` by the backend; variants.ts), `?codec=` forces a variant, `?info` describes the
- * stream, `HEAD` answers from
- * the stream header. The first request for an image encodes it through the backend and
- * stores `<key>.l3c` next to it. Responses are cached (Cache API) per key, variant and
- * model; a hit calls neither the origin nor the backend.
+ * stream, `HEAD` answers from the stream header. The first request for an image encodes
+ * it through the backend and stores `<key>.l3c` next to it. Responses are cached (Cache
+ * API) per key, variant and model; a hit calls neither the origin nor the backend.
+ * `/_l3c/*` and `/` (the browser decoder's files and the demo) are web-routes.ts.
  */
 
 import { type Context, Hono } from "hono";
@@ -14,9 +14,11 @@ import { L3cError } from "../../shared/errors.js";
 import { LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { BackendError, backendDecode, backendEncode } from "./backend.js";
 import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
+import { DemoError } from "./demo.js";
 import { KeyError, parseObjectPath } from "./keys.js";
 import { createOrigin, type Origin, OriginError } from "./origin.js";
 import { chooseVariant, VariantError } from "./variants.js";
+import { AssetsError, webRoutes } from "./web-routes.js";
 
 /** Enough for the header of a stream of up to ~8000 tiles. */
 const HEADER_PREFIX = 64 * 1024;
@@ -101,6 +103,9 @@ export function createEdgeApp() {
   app.onError((err) => {
     if (err instanceof KeyError) return jsonError(err.status, "BAD_KEY", err.message);
     if (err instanceof VariantError) return jsonError(err.status, err.code, err.message, { Vary: "Accept" });
+    if (err instanceof DemoError)
+      return jsonError(err.status, err.code, err.message, err.status === 429 ? { "Retry-After": "60" } : {});
+    if (err instanceof AssetsError) return jsonError(404, "NO_ASSETS", err.message);
     if (err instanceof BackendError) {
       return jsonError(
         err.status,
@@ -116,6 +121,10 @@ export function createEdgeApp() {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route(
+    "/",
+    webRoutes((env) => build(env).cfg),
+  );
 
   app.on(["GET", "HEAD"], "/*", async (c) => {
     const b = build(c.env);
@@ -146,7 +155,8 @@ export function createEdgeApp() {
     }
 
     const variant = chooseVariant(c.req.header("Accept"), url.searchParams.get("codec"));
-    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId };
+    // CORS: public images, readable by <l3c-img> and canvases of pages on any origin.
+    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId, "Access-Control-Allow-Origin": "*" };
     const isPrivate = c.req.header("Authorization") !== undefined || c.req.header("Cookie") !== undefined;
 
     if (c.req.method === "HEAD") {
