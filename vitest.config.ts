@@ -8,6 +8,7 @@ export default defineConfig({
       "gpu-backend/**/*.test.ts",
       "test/**/*.test.ts",
       "infra/**/*.test.ts",
+      "web/**/*.test.ts",
     ],
     testTimeout: 120_000,
     pool: "forks",
