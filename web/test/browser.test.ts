@@ -5,9 +5,11 @@
  * decodes l3c in Web Workers with onnxruntime-web (tiny fixture model and the real
  * default model), checks CRCs, falls back to the negotiated URL without WebAssembly, and
  * works from another origin; the demo page runs end to end (screenshot saved in
- * test-results/browser/).
+ * test-results/browser/). curl and wget, with their default Accept, get WebP too.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Browser, Page } from "playwright-core";
@@ -226,6 +228,51 @@ describe("Chromium: l3c decoded in the page", () => {
     );
     expect(data).toEqual(smallRgba);
     await page.close();
+  });
+});
+
+function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) =>
+      err ? reject(err) : resolve({ stdout, stderr }),
+    ),
+  );
+}
+
+describe("curl and wget with their default Accept (*/*)", () => {
+  it.each([
+    [
+      "curl",
+      (url: string, out: string) => ["-sS", "-D", "-", "-o", out, url],
+      (o: { stdout: string }) => o.stdout,
+    ],
+    ["wget", (url: string, out: string) => ["-q", "-S", "-O", out, url], (o: { stderr: string }) => o.stderr],
+  ] as const)("%s gets WebP with the original's pixels", async (cmd, args, headersOf) => {
+    const out = join(mkdtempSync(join(tmpdir(), "l3c-")), "x.png");
+    const headers = headersOf(await run(cmd, args(`${env.url}/images/photos/x.png`, out)));
+    expect(headers.toLowerCase()).toContain("content-type: image/webp");
+    expect(headers.toLowerCase()).toContain("vary: accept");
+    expect(new Uint8Array(await sharp(readFileSync(out)).raw().toBuffer())).toEqual(small.data);
+  });
+
+  it("curl gets the stream when it names image/vnd.l3c or asks ?codec=l3c", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "l3c-"));
+    for (const [i, extra] of [
+      ["-H", "Accept: image/vnd.l3c"],
+      ["-G", "-d", "codec=l3c"],
+    ].entries()) {
+      const { stdout } = await run("curl", [
+        "-sS",
+        "-D",
+        "-",
+        "-o",
+        join(dir, `${i}`),
+        ...extra,
+        `${env.url}/images/photos/x.png`,
+      ]);
+      expect(stdout.toLowerCase()).toContain("content-type: image/vnd.l3c");
+      expect(readFileSync(join(dir, `${i}`)).subarray(0, 4)).toEqual(Buffer.from([0x89, 0x4c, 0x33, 0x43]));
+    }
   });
 });
 
