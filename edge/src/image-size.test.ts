@@ -37,3 +37,33 @@ describe("imageSize reads dimensions from headers only", () => {
     );
   });
 });
+
+describe("imageSize on hostile input", () => {
+  it("never throws anything but ImageSizeError, on noise or on cut and mangled headers", async () => {
+    const fc = (await import("fast-check")).default;
+    const seeds = [
+      new Uint8Array(await raw(33, 17).png().toBuffer()),
+      new Uint8Array(await raw(33, 17).jpeg().toBuffer()),
+      new Uint8Array(await raw(33, 17).webp({ lossless: true }).toBuffer()),
+      new Uint8Array(await raw(33, 17).webp().toBuffer()),
+    ];
+    fc.assert(
+      fc.property(
+        fc.nat(seeds.length - 1),
+        fc.nat(200),
+        fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+        (s, cut, edits) => {
+          const b = seeds[s].slice(0, cut);
+          for (const [i, v] of edits) if (i < b.length) b[i] = v;
+          try {
+            const r = imageSize(b);
+            expect(Number.isInteger(r.width) && Number.isInteger(r.height)).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ImageSizeError);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
