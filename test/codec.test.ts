@@ -176,22 +176,31 @@ describe("codec with the tiny fixture model", () => {
         name: "L3cError",
         code: "UNKNOWN_MODEL",
       });
-      // a worker that dies fails only the tile it held and is replaced
-      const slots = (pooled.pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> })
-        .slots;
-      // The job must outlast the terminate: a valid 512 x 512 tile (~0.7 s to decode here),
-      // handed to an idle worker at once. (Invalid payloads fail within milliseconds.)
-      const big = await main.encode(syntheticImage(512, 512, 3, 1), {
-        tileSize: 512,
-        storedFallback: false,
-        verify: false,
-      });
-      const t0 = parseHeader(big.bytes).tiles[0];
-      const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
-      const dying = pooled.pool!.run("decode", pooled.model().id, payload, 512, 512);
-      await slots[0].worker.terminate();
-      await expect(dying).rejects.toMatchObject({ code: "INTERNAL" });
-      expect((await pooled.decode(a.bytes)).data).toEqual(img.data);
+      // a worker that dies fails only the tile it held and is replaced. Killed here with
+      // terminate() in a wasm pool: terminating a worker while an onnxruntime-node run is
+      // in flight aborts the whole process ("terminate called after throwing an instance
+      // of 'Napi::Error'"), which made this test crash vitest now and then.
+      const dyingPool = await Codec.create({ modelsDir: FIXTURES, workers: 2, threads: 1, runtime: "wasm" });
+      try {
+        const slots = (
+          dyingPool.pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }
+        ).slots;
+        // The job must outlast the terminate: a valid 512 x 512 tile (~0.7 s to decode here),
+        // handed to an idle worker at once. (Invalid payloads fail within milliseconds.)
+        const big = await main.encode(syntheticImage(512, 512, 3, 1), {
+          tileSize: 512,
+          storedFallback: false,
+          verify: false,
+        });
+        const t0 = parseHeader(big.bytes).tiles[0];
+        const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+        const dying = dyingPool.pool!.run("decode", dyingPool.model().id, payload, 512, 512);
+        await slots[0].worker.terminate();
+        await expect(dying).rejects.toMatchObject({ code: "INTERNAL" });
+        expect((await dyingPool.decode(a.bytes)).data).toEqual(img.data);
+      } finally {
+        await dyingPool.close();
+      }
     } finally {
       await pooled.close();
     }

@@ -1,23 +1,25 @@
 /**
  * @module app
- * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c to clients
- * that accept `image/vnd.l3c`, else AVIF, WebP or PNG decoded from the stored `.l3c` by
- * the backend), `?codec=l3c` forces the stream, `?info` describes it, `HEAD` answers from
- * the stream header. The first request for an image encodes it through the backend and
- * stores `<key>.l3c` next to it. Responses are cached (Cache API) per key, variant and
- * model; a hit calls neither the origin nor the backend.
+ * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c only to
+ * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG decoded from the stored
+ * `.l3c` by the backend; variants.ts), `?codec=` forces a variant, `?info` describes the
+ * stream, `HEAD` answers from the stream header. The first request for an image encodes
+ * it through the backend and stores `<key>.l3c` next to it. Responses are cached (Cache
+ * API) per key, variant and model; a hit calls neither the origin nor the backend.
+ * `/_l3c/*` and `/` (the browser decoder's files and the demo) are web-routes.ts.
  */
 
 import { type Context, Hono } from "hono";
 import { L3cError } from "../../shared/errors.js";
 import { LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
-import { negotiate } from "../../shared/http/accept.js";
 import { BackendError, backendDecode, backendEncode } from "./backend.js";
 import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
+import { DemoError } from "./demo.js";
 import { KeyError, parseObjectPath } from "./keys.js";
 import { createOrigin, type Origin, OriginError } from "./origin.js";
+import { chooseVariant, VariantError } from "./variants.js";
+import { AssetsError, webRoutes } from "./web-routes.js";
 
-const VARIANTS = [MEDIA_TYPE, "image/avif", "image/webp", "image/png"] as const;
 /** Enough for the header of a stream of up to ~8000 tiles. */
 const HEADER_PREFIX = 64 * 1024;
 
@@ -100,6 +102,10 @@ export function createEdgeApp() {
 
   app.onError((err) => {
     if (err instanceof KeyError) return jsonError(err.status, "BAD_KEY", err.message);
+    if (err instanceof VariantError) return jsonError(err.status, err.code, err.message, { Vary: "Accept" });
+    if (err instanceof DemoError)
+      return jsonError(err.status, err.code, err.message, err.status === 429 ? { "Retry-After": "60" } : {});
+    if (err instanceof AssetsError) return jsonError(404, "NO_ASSETS", err.message);
     if (err instanceof BackendError) {
       return jsonError(
         err.status,
@@ -115,6 +121,10 @@ export function createEdgeApp() {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route(
+    "/",
+    webRoutes((env) => build(env).cfg),
+  );
 
   app.on(["GET", "HEAD"], "/*", async (c) => {
     const b = build(c.env);
@@ -144,11 +154,9 @@ export function createEdgeApp() {
       );
     }
 
-    const forced = url.searchParams.get("codec");
-    if (forced !== null && forced !== "l3c") return jsonError(400, "BAD_CODEC", "codec must be l3c");
-    const variant = forced === "l3c" ? MEDIA_TYPE : negotiate(c.req.header("Accept"), VARIANTS);
-    if (!variant) return jsonError(406, "NOT_ACCEPTABLE", `Accept allows none of ${VARIANTS.join(", ")}`);
-    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId };
+    const variant = chooseVariant(c.req.header("Accept"), url.searchParams.get("codec"));
+    // CORS: public images, readable by <l3c-img> and canvases of pages on any origin.
+    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId, "Access-Control-Allow-Origin": "*" };
     const isPrivate = c.req.header("Authorization") !== undefined || c.req.header("Cookie") !== undefined;
 
     if (c.req.method === "HEAD") {

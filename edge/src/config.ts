@@ -25,6 +25,16 @@ export interface EdgeEnv {
   CACHE_MAX_AGE?: string;
   /** Backend request timeout, ms (default 30000). */
   BACKEND_TIMEOUT_MS?: string;
+  /** "on" serves the demo page (GET /) and its encode API; default "off" (production). */
+  DEMO?: string;
+  /** Largest upload the demo encodes, bytes (default 8 MiB). */
+  DEMO_MAX_BYTES?: string;
+  /** Largest image the demo encodes, width x height (default 1 M). */
+  DEMO_MAX_PIXELS?: string;
+  /** Workers rate-limiting binding (wrangler.toml [[ratelimits]]), required with DEMO=on. */
+  DEMO_RATE_LIMITER?: unknown;
+  /** Workers Static Assets binding (wrangler.toml [assets]): web/dist, served under /_l3c/. */
+  ASSETS?: unknown;
   [binding: string]: unknown;
 }
 
@@ -38,6 +48,8 @@ export interface EdgeConfig {
   modelId: string;
   maxAge: number;
   backendTimeoutMs: number;
+  /** The demo (GET / and POST /_l3c/demo/encode); undefined when DEMO is off. */
+  demo?: { maxBytes: number; maxPixels: number };
 }
 
 export class EdgeConfigError extends Error {}
@@ -90,6 +102,12 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     throw new EdgeConfigError(`BACKEND_URL is not a URL: ${backendUrl}`);
   }
   const backendToken = str(env, "BACKEND_TOKEN");
+  const demoFlag = str(env, "DEMO", "off");
+  if (demoFlag !== "on" && demoFlag !== "off")
+    throw new EdgeConfigError(`Expected on or off for DEMO but received ${demoFlag}`);
+  const rateLimiter = env.DEMO_RATE_LIMITER as { limit?: unknown } | undefined;
+  if (demoFlag === "on" && typeof rateLimiter?.limit !== "function")
+    throw new EdgeConfigError("DEMO=on needs the DEMO_RATE_LIMITER rate-limiting binding");
   return {
     buckets,
     keyPattern,
@@ -108,5 +126,12 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     modelId: str(env, "MODEL_ID", "default"),
     maxAge: int(env, "CACHE_MAX_AGE", 3600, 0, 31_536_000),
     backendTimeoutMs: int(env, "BACKEND_TIMEOUT_MS", 30_000, 100, 600_000),
+    demo:
+      demoFlag === "on"
+        ? {
+            maxBytes: int(env, "DEMO_MAX_BYTES", 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+            maxPixels: int(env, "DEMO_MAX_PIXELS", 1_000_000, 1, 16_000_000),
+          }
+        : undefined,
   };
 }

@@ -10,6 +10,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Codec } from "../../gpu-backend/src/codec.js";
 import { syntheticImage } from "../../test/helpers/left-model.js";
+import { BROWSER_ACCEPT } from "./browser-accept.js";
 import { backendCalls, startBackend, startEdge, startS3 } from "./harness.js";
 
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -71,11 +72,13 @@ describe("edge: negotiation and encode on first request", () => {
 
   it.each([
     ["image/vnd.l3c", "image/vnd.l3c"],
-    ["image/avif,image/webp,*/*;q=0.8", "image/avif"],
+    ["image/avif", "image/avif"],
     ["image/webp,image/png;q=0.5", "image/webp"],
     ["image/png", "image/png"],
-    ["image/*;q=0.9, image/vnd.l3c;q=0", "image/avif"],
-    ["*/*", "image/vnd.l3c"],
+    ["image/*;q=0.9, image/vnd.l3c;q=0", "image/webp"],
+    ["image/*", "image/webp"],
+    ["*/*", "image/webp"],
+    ...Object.entries(BROWSER_ACCEPT).map(([, accept]) => [accept, "image/webp"]),
   ])("Accept %s -> %s, lossless", async (accept, type) => {
     const r = await get("/images/dir/b.png", { Accept: accept });
     expect(r.status).toBe(200);
@@ -85,9 +88,35 @@ describe("edge: negotiation and encode on first request", () => {
     else await r.arrayBuffer();
   });
 
-  it("answers 406 when nothing acceptable is offered", async () => {
+  it("serves a request without Accept WebP, never the stream", async () => {
+    const r = await edge.dispatchFetch("http://edge.test/images/dir/b.png");
+    expect(r.headers.get("content-type")).toBe("image/webp");
+    expect(await pixels(r)).toEqual(img.data);
+  });
+
+  it.each([
+    ["png", "image/png"],
+    ["webp", "image/webp"],
+    ["avif", "image/avif"],
+  ])("?codec=%s forces %s whatever the Accept", async (codec, type) => {
+    const r = await get(`/images/dir/b.png?codec=${codec}`, { Accept: "image/vnd.l3c" });
+    expect(r.headers.get("content-type")).toBe(type);
+    expect(await pixels(r)).toEqual(img.data);
+  });
+
+  it("answers 406 when nothing acceptable is offered, 400 for an unknown codec", async () => {
     const r = await get("/images/a.png", { Accept: "text/html" });
     expect(r.status).toBe(406);
+    expect(r.headers.get("vary")).toBe("Accept");
+    await r.arrayBuffer();
+    const bad = await get("/images/a.png?codec=jpeg");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: {
+        code: "BAD_CODEC",
+        message: "Expected one of l3c, webp, avif, png for codec but received jpeg",
+      },
+    });
   });
 });
 

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import { Miniflare, type MiniflareOptions } from "miniflare";
 import { start } from "../../gpu-backend/src/server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -89,8 +89,13 @@ export async function bundleEdge(): Promise<string> {
   return out;
 }
 
-export async function startEdge(bindings: Record<string, string>): Promise<Miniflare> {
+/** `options` adds Miniflare options (assets, rate limiters, a port) to the defaults. */
+export async function startEdge(
+  bindings: Record<string, string>,
+  options: Partial<MiniflareOptions> = {},
+): Promise<Miniflare> {
   return new Miniflare({
+    ...(options as object),
     modules: true,
     scriptPath: await bundleEdge(),
     compatibilityDate: "2026-04-01",

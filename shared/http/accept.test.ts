@@ -29,3 +29,25 @@ describe("Accept negotiation (RFC 9110 §12.5.1)", () => {
     expect(quality("*/*;q=0.3, image/*;q=0.6", "image/webp")).toBe(0.6);
   });
 });
+
+describe("explicit-only offers", () => {
+  const opts = { explicitOnly: ["image/vnd.l3c"] };
+  it.each([
+    [undefined, "image/avif"],
+    ["*/*", "image/avif"],
+    ["image/*", "image/avif"],
+    ["image/*, image/vnd.l3c;q=0.1", "image/avif"],
+    ["image/vnd.l3c", "image/vnd.l3c"],
+    ["image/vnd.l3c;q=0", undefined],
+    ["Image/Vnd.L3C;q=0.4, text/html", "image/vnd.l3c"],
+  ])("Accept %j -> %s", (accept, want) => {
+    expect(negotiate(accept, OFFERS, opts)).toBe(want);
+  });
+
+  it("quality with explicit ignores wildcards", () => {
+    expect(quality("*/*", "image/vnd.l3c", true)).toBe(0);
+    expect(quality("image/*", "image/vnd.l3c", true)).toBe(0);
+    expect(quality(undefined, "image/vnd.l3c", true)).toBe(0);
+    expect(quality("image/vnd.l3c;q=0.3", "image/vnd.l3c", true)).toBe(0.3);
+  });
+});

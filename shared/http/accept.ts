@@ -4,6 +4,12 @@
  * q-values, the most specific range that matches an offer decides its quality
  * ("image/webp;q=0" beats "image/*"), q = 0 means "not acceptable", and ties go to the
  * server's order of preference. A missing or empty Accept accepts everything.
+ *
+ * An offer can be marked explicit-only: only a range that names it exactly, with q > 0,
+ * selects it; wildcards and a missing Accept never do. RFC 9110 lets a server weigh its
+ * own "quality" of each representation; a format that most clients cannot decode has
+ * none for a client that did not name it, because `image/*` in a browser's `<img>`
+ * request means "any image type I render", not "any image type there is".
  */
 
 interface Range {
@@ -34,12 +40,21 @@ function parse(accept: string): Range[] {
   return out;
 }
 
-/** Quality (0..1) the client gives `mediaType`. */
-export function quality(accept: string | null | undefined, mediaType: string): number {
-  if (!accept?.trim()) return 1;
+export interface NegotiateOptions {
+  /** Offers that only a range naming them exactly selects (see the module doc). */
+  explicitOnly?: readonly string[];
+}
+
+/**
+ * Quality (0..1) the client gives `mediaType`; with `explicit`, only a range naming it
+ * exactly counts (a missing Accept, `type/*` and any-type ranges give 0).
+ */
+export function quality(accept: string | null | undefined, mediaType: string, explicit = false): number {
+  if (!accept?.trim()) return explicit ? 0 : 1;
   const [t, s] = mediaType.toLowerCase().split("/");
   let best: Range | undefined;
   for (const r of parse(accept)) {
+    if (explicit && r.specificity < 2) continue;
     const matches = (r.type === "*" || r.type === t) && (r.subtype === "*" || r.subtype === s);
     if (matches && (!best || r.specificity > best.specificity)) best = r;
   }
@@ -50,11 +65,16 @@ export function quality(accept: string | null | undefined, mediaType: string): n
  * The offer the client prefers (highest q; ties: earlier in `offers`), or undefined
  * when none is acceptable.
  */
-export function negotiate(accept: string | null | undefined, offers: readonly string[]): string | undefined {
+export function negotiate(
+  accept: string | null | undefined,
+  offers: readonly string[],
+  options: NegotiateOptions = {},
+): string | undefined {
+  const explicit = new Set(options.explicitOnly?.map((o) => o.toLowerCase()));
   let pick: string | undefined;
   let bestQ = 0;
   for (const o of offers) {
-    const q = quality(accept, o);
+    const q = quality(accept, o, explicit.has(o.toLowerCase()));
     if (q > bestQ) {
       bestQ = q;
       pick = o;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { BROWSER_ACCEPT } from "../test/browser-accept.js";
+import { chooseVariant, VariantError } from "./variants.js";
+
+describe("variant choice: real clients never get l3c unless they name it", () => {
+  it.each(Object.entries(BROWSER_ACCEPT))("%s -> image/webp", (_client, accept) => {
+    expect(chooseVariant(accept, null)).toBe("image/webp");
+  });
+
+  it.each([
+    [undefined, "image/webp"],
+    ["", "image/webp"],
+    ["image/*", "image/webp"],
+    ["*/*", "image/webp"],
+    ["image/vnd.l3c", "image/vnd.l3c"],
+    ["image/vnd.l3c, */*;q=0.1", "image/vnd.l3c"],
+    ["image/vnd.l3c;q=0.5, image/webp", "image/webp"],
+    ["image/webp, image/vnd.l3c", "image/vnd.l3c"],
+    ["image/vnd.l3c;q=0, image/*", "image/webp"],
+    ["IMAGE/VND.L3C", "image/vnd.l3c"],
+    ["image/avif", "image/avif"],
+    ["image/avif,image/webp;q=0.9", "image/avif"],
+    ["image/png", "image/png"],
+    ["image/png, image/*;q=0.5", "image/png"],
+    ["image/webp;q=0, image/*", "image/avif"],
+  ])("Accept %j -> %s", (accept, want) => {
+    expect(chooseVariant(accept, null)).toBe(want);
+  });
+
+  it.each([
+    ["l3c", "image/vnd.l3c"],
+    ["webp", "image/webp"],
+    ["avif", "image/avif"],
+    ["png", "image/png"],
+  ])("?codec=%s forces %s whatever the Accept", (codec, want) => {
+    expect(chooseVariant("text/html", codec)).toBe(want);
+  });
+
+  it("answers 406 when Accept allows none, 400 for an unknown codec", () => {
+    for (const accept of ["text/html", "image/vnd.l3c;q=0", "image/gif"]) {
+      expect(() => chooseVariant(accept, null)).toThrow(
+        new VariantError(
+          406,
+          "NOT_ACCEPTABLE",
+          "Accept allows none of image/vnd.l3c, image/webp, image/avif, image/png",
+        ),
+      );
+    }
+    for (const codec of ["jpeg", "", "toString", "__proto__"]) {
+      let err: unknown;
+      try {
+        chooseVariant("*/*", codec);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VariantError);
+      expect((err as VariantError).status).toBe(400);
+      expect((err as VariantError).message).toBe(
+        `Expected one of l3c, webp, avif, png for codec but received ${codec}`,
+      );
+    }
+  });
+});

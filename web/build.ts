@@ -1,0 +1,82 @@
+/**
+ * @module build
+ * `npm run build:web`: lays out what the edge serves under `/_l3c/` (wrangler.toml
+ * `[assets]`, directory web/dist):
+ *
+ * ```
+ * _l3c/l3c.js                      the ES module (index.ts), registers <l3c-img>
+ * _l3c/l3c-worker.js               the decode worker, onnxruntime-web bundled in
+ * _l3c/ort/ort-wasm-simd-threaded.wasm
+ * _l3c/models/<id>/manifest.json   each model's manifest (id = its SHA-256) and its
+ * _l3c/models/<id>/<graph>.onnx    decoder graphs (the encoder stays on the backend)
+ * _l3c/demo.html, _l3c/demo.js     the demo page the edge serves at GET /
+ * ```
+ */
+
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+
+const ROOT = resolve(new URL("..", import.meta.url).pathname);
+
+export interface WebBuildOptions {
+  /** Output folder (its `_l3c/` is replaced). */
+  outDir: string;
+  /** Folders that hold model folders (`<dir>/<name>/manifest.json`). */
+  modelDirs: string[];
+  minify?: boolean;
+}
+
+function copyModels(modelDirs: string[], out: string): string[] {
+  const ids: string[] = [];
+  for (const dir of modelDirs) {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      const mf = join(dir, d.name, "manifest.json");
+      if (!d.isDirectory() || !existsSync(mf)) continue;
+      const bytes = readFileSync(mf);
+      const id = createHash("sha256").update(bytes).digest("hex");
+      const dst = join(out, "models", id);
+      mkdirSync(dst, { recursive: true });
+      copyFileSync(mf, join(dst, "manifest.json"));
+      const files = JSON.parse(bytes.toString("utf8")).files as Record<string, { file: string }>;
+      for (const [role, f] of Object.entries(files)) {
+        if (role !== "encoder") copyFileSync(join(dir, d.name, f.file), join(dst, f.file));
+      }
+      ids.push(`${d.name} ${id}`);
+    }
+  }
+  return ids;
+}
+
+export async function buildWeb(opts: WebBuildOptions): Promise<{ dir: string; models: string[] }> {
+  const out = join(opts.outDir, "_l3c");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, "ort"), { recursive: true });
+  await build({
+    entryPoints: {
+      l3c: join(ROOT, "web/src/index.ts"),
+      "l3c-worker": join(ROOT, "web/src/worker.ts"),
+      demo: join(ROOT, "web/demo/demo.ts"),
+    },
+    outdir: out,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: opts.minify ?? true,
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  copyFileSync(
+    join(ROOT, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
+    join(out, "ort/ort-wasm-simd-threaded.wasm"),
+  );
+  copyFileSync(join(ROOT, "web/demo/demo.html"), join(out, "demo.html"));
+  return { dir: out, models: copyModels(opts.modelDirs, out) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await buildWeb({ outDir: join(ROOT, "web/dist"), modelDirs: [join(ROOT, "models")] });
+  console.log(`web assets in ${r.dir}\n${r.models.map((m) => `  model ${m}`).join("\n")}`);
+}

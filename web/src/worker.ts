@@ -1,0 +1,67 @@
+/**
+ * @module worker
+ * The decode worker (bundled as `l3c-worker.js`): onnxruntime-web on wasm, one thread
+ * (pages are rarely cross-origin isolated, and tiles already run in parallel across
+ * workers), and the shared container and tile model. Each job decodes one tile and
+ * checks its pixel CRC (`decodeTile`); models load once per worker.
+ */
+
+import * as ort from "onnxruntime-web/wasm";
+import { decodeTile } from "../../shared/container.js";
+import { L3cError } from "../../shared/errors.js";
+import { parseHeader } from "../../shared/format.js";
+import type { L3cTileModel } from "../../shared/l3c-model.js";
+import type { OrtLike } from "../../shared/ort-runner.js";
+import { loadModel } from "./model-loader.js";
+import type { TileJob, TileResult } from "./protocol.js";
+
+const models = new Map<string, Promise<L3cTileModel>>();
+let configured = false;
+
+function model(base: string, hexId: string): Promise<L3cTileModel> {
+  if (!configured) {
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    ort.env.wasm.wasmPaths = { wasm: new URL("ort/ort-wasm-simd-threaded.wasm", base).href };
+    configured = true;
+  }
+  const key = `${base} ${hexId}`;
+  let m = models.get(key);
+  if (!m) {
+    m = loadModel(ort as unknown as OrtLike, base, hexId);
+    m.catch(() => models.delete(key));
+    models.set(key, m);
+  }
+  return m;
+}
+
+async function run(job: TileJob): Promise<Uint8Array> {
+  const header = parseHeader(job.stream, { maxPixels: job.maxPixels });
+  const tile = header.tiles[job.tile];
+  if (!tile) throw new L3cError("INVALID_ARGUMENT", `no tile ${job.tile}`);
+  const noModel = header.modelId.every((b) => b === 0);
+  return decodeTile(job.stream, header, tile, noModel ? undefined : await model(job.base, header.modelHash));
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<TileJob>) => void) | null;
+  postMessage(m: TileResult, transfer?: Transferable[]): void;
+};
+
+scope.onmessage = (e) => {
+  const job = e.data;
+  run(job).then(
+    (tile) => {
+      const pixels = tile.byteLength === tile.buffer.byteLength ? tile : tile.slice();
+      scope.postMessage({ id: job.id, pixels }, [pixels.buffer]);
+    },
+    (err: unknown) => {
+      const x = err instanceof Error ? err : new Error(String(err));
+      const l3c = x instanceof L3cError ? x : undefined;
+      scope.postMessage({
+        id: job.id,
+        error: { name: x.name, code: l3c?.code, message: x.message, detail: l3c?.detail },
+      });
+    },
+  );
+};

@@ -1,0 +1,28 @@
+/**
+ * Debian's chromium driven by playwright-core (no browser download: `npm run setup`
+ * installs the chromium package where it is missing). The flags keep it off the
+ * network this machine does not have; playwright gives every launch a fresh profile.
+ */
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.L3C_CHROMIUM ?? "/usr/bin/chromium";
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} missing: run \`npm run setup\` (installs Debian's chromium package)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
