@@ -22,6 +22,8 @@ export interface BulkReport {
   failed: number;
   /** Not attempted: the run stopped early (see `stopped`). */
   pending: number;
+  /** Transient failures that were retried (a bucket or backend outage shows here). */
+  retries: number;
   /** Source and stream bytes of the objects this run stored. */
   sourceBytes: number;
   streamBytes: number;
@@ -79,6 +81,7 @@ export async function bulkEncode(
     skipped: 0,
     failed: 0,
     pending: 0,
+    retries: 0,
     sourceBytes: 0,
     streamBytes: 0,
     failures: [],
@@ -88,7 +91,14 @@ export async function bulkEncode(
   let next = 0;
   let done = 0;
   let inARow = 0;
-  const quietCfg: HookConfig = { ...cfg, log: cfg.log ?? (() => undefined) };
+  const log = cfg.log ?? (() => undefined);
+  const quietCfg: HookConfig = {
+    ...cfg,
+    log: (line) => {
+      if (line.event === "retry") report.retries++;
+      log(line);
+    },
+  };
   const worker = async () => {
     while (next < keys.length && !report.stopped) {
       const k = keys[next++];

@@ -13,7 +13,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/cli
 import { type BackendTarget, encodeVerified, type VerifyMode } from "./backend-client.js";
 import { isNotFound, isPreconditionFailed, PermanentError, s3Failure, TransientError } from "./errors.js";
 import { type EventKeyEncoding, isTestEvent, type ObjectRef, objectsFromS3Event } from "./events.js";
-import { headL3c, putL3c } from "./store.js";
+import { headL3c, newWriteId, putL3c } from "./store.js";
 
 export type { ObjectRef } from "./events.js";
 
@@ -58,8 +58,8 @@ export interface DeadLetter {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Encode, verify and store one object (no retries here). */
-async function processOnce(cfg: HookConfig, ref: ObjectRef): Promise<Outcome> {
+/** Encode, verify and store one object (no retries here; writeId: this handling's). */
+async function processOnce(cfg: HookConfig, ref: ObjectRef, writeId: string): Promise<Outcome> {
   const { bucket, key } = ref;
   const l3cKey = `${key}.l3c`;
   const head = await cfg.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((e) => {
@@ -73,6 +73,19 @@ async function processOnce(cfg: HookConfig, ref: ObjectRef): Promise<Outcome> {
   const sourceEtag = head.ETag ?? "";
   const existing = await headL3c(cfg.s3, bucket, l3cKey);
   if (existing && existing.sourceEtag === sourceEtag) {
+    if (existing.writeId === writeId) {
+      // an earlier attempt of this handling stored it and lost the answer
+      const { sourceBytes, streamBytes, bpsp } = existing;
+      return {
+        status: "stored",
+        bucket,
+        key,
+        sourceBytes,
+        streamBytes,
+        bpsp,
+        verifiedBy: cfg.verify ?? "backend",
+      };
+    }
     return { status: "skipped", bucket, key, reason: "already encoded for this source ETag" };
   }
   const obj = await cfg.s3
@@ -95,6 +108,7 @@ async function processOnce(cfg: HookConfig, ref: ObjectRef): Promise<Outcome> {
     l3cKey,
     stream: v.stream,
     sourceEtag,
+    writeId,
     replacing: existing,
     metadata: {
       "l3c-model": v.model || v.header.modelHash,
@@ -132,18 +146,21 @@ export async function handleObjectCreated(cfg: HookConfig, ref: ObjectRef): Prom
     return { status: "skipped", bucket, key, reason: `too large (${ref.size} bytes)` };
   }
   const attempts = cfg.attempts ?? 4;
+  const writeId = newWriteId();
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
     try {
-      const out = await processOnce(cfg, ref);
+      const out = await processOnce(cfg, ref, writeId);
       log({ event: out.status, bucket, key, ...(out.status === "skipped" ? { reason: out.reason } : {}) });
       return out;
     } catch (e) {
       last = e as Error;
       if (e instanceof PermanentError) break;
       if (!(e instanceof TransientError)) last = new TransientError((e as Error).message);
-      log({ event: "retry", bucket, key, attempt: i + 1, reason: last.message });
-      if (i + 1 < attempts) await sleep((cfg.backoffMs ?? 500) * 2 ** i);
+      if (i + 1 < attempts) {
+        log({ event: "retry", bucket, key, attempt: i + 1, reason: last.message });
+        await sleep((cfg.backoffMs ?? 500) * 2 ** i);
+      }
     }
   }
   const transient = !(last instanceof PermanentError);

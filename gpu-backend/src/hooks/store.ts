@@ -4,9 +4,9 @@
  * (a notification delivered twice, the webhook and bulk at once) write it once: a new
  * stream goes in with `If-None-Match: *`, a replacement for a stale one (the original
  * changed) with `If-Match: <the stale one's ETag>`. The loser gets 412 and looks at what
- * won. Each attempt writes a random `l3c-write-id`, so a 412 that answers our own retried
- * PUT (the first one landed, its answer was lost: connection cut, server restarted) is
- * told apart from another writer's stream, and the outcome (stored or skipped) is exact.
+ * won. Each handling of an object writes its own random `l3c-write-id`, so a stream that an
+ * earlier attempt of ours stored (its answer lost: connection cut, server restarted) is
+ * told apart from another writer's, and the outcome (stored or skipped) is exact.
  * Atomicity is the server's: S3 stores a PUT whole or not at all, and checks the SDK's
  * CRC32 of the body.
  */
@@ -19,13 +19,24 @@ export interface StoredL3c {
   etag?: string;
   sourceEtag?: string;
   writeId?: string;
+  sourceBytes: number;
+  streamBytes: number;
+  bpsp: number;
 }
 
 /** The current `<key>.l3c`'s ETag and metadata, or undefined when there is none. */
 export async function headL3c(s3: S3Client, bucket: string, l3cKey: string): Promise<StoredL3c | undefined> {
   try {
     const h = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: l3cKey }));
-    return { etag: h.ETag, sourceEtag: h.Metadata?.["source-etag"], writeId: h.Metadata?.["l3c-write-id"] };
+    const m = h.Metadata ?? {};
+    return {
+      etag: h.ETag,
+      sourceEtag: m["source-etag"],
+      writeId: m["l3c-write-id"],
+      sourceBytes: Number(m["source-bytes"] ?? 0),
+      streamBytes: h.ContentLength ?? 0,
+      bpsp: Number(m.bpsp ?? 0),
+    };
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw s3Failure("origin head", e);
@@ -33,6 +44,8 @@ export async function headL3c(s3: S3Client, bucket: string, l3cKey: string): Pro
 }
 
 export type StoreResult = "written" | "written-by-other";
+
+export const newWriteId = () => randomUUID();
 
 /**
  * PUT the stream unless another writer got there first. `replacing` is the stale stream
@@ -46,11 +59,13 @@ export async function putL3c(
     l3cKey: string;
     stream: Uint8Array;
     sourceEtag: string;
+    /** This handling's id (newWriteId), the same for all its attempts. */
+    writeId: string;
     replacing?: StoredL3c;
     metadata: Record<string, string>;
   },
 ): Promise<StoreResult> {
-  const writeId = randomUUID();
+  const { writeId } = o;
   try {
     await s3.send(
       new PutObjectCommand({
@@ -70,7 +85,7 @@ export async function putL3c(
     if (!isPreconditionFailed(e)) throw s3Failure("origin write", e);
   }
   const now = await headL3c(s3, o.bucket, o.l3cKey);
-  if (now?.writeId === writeId) return "written"; // our PUT landed; a retry of it got the 412
+  if (now?.writeId === writeId) return "written"; // ours landed before; this retry got the 412
   if (now?.sourceEtag === o.sourceEtag) return "written-by-other";
   throw new TransientError(`origin write lost a race: ${o.l3cKey} changed while encoding; trying again`);
 }
