@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBackend, TOKEN } from "../../../edge/test/harness.js";
+import { backendCalls, startBackend, TOKEN } from "../../../edge/test/harness.js";
 import { syntheticImage } from "../../../test/helpers/left-model.js";
 import { startS3Server } from "../../../test/helpers/s3-server.js";
 import { startSqsServer } from "../../../test/helpers/sqs-server.js";
@@ -179,7 +179,10 @@ describe("S3 upload hook", () => {
     expect(await l3cOf("photos/fake.png")).toBeUndefined();
   });
 
-  it("detects corrupted backend output and never stores it", async () => {
+  it.each([
+    ["with the attestation headers (the digest catches it)", true],
+    ["without them (the hook's own decode catches it)", false],
+  ])("detects corrupted backend output %s and never stores it", async (_, keepHeaders) => {
     // A proxy that flips one byte in every encode answer.
     const proxy: Server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
@@ -191,22 +194,57 @@ describe("S3 upload hook", () => {
       });
       const body = Buffer.from(await r.arrayBuffer());
       if (req.url?.startsWith("/v1/encode") && body.length > 200) body[body.length - 7] ^= 0x10;
-      res.writeHead(r.status, { "Content-Type": r.headers.get("content-type") ?? "" });
+      const headers: Record<string, string> = { "Content-Type": r.headers.get("content-type") ?? "" };
+      r.headers.forEach((v, k) => {
+        if (keepHeaders && (k.startsWith("x-l3c") || k === "content-digest")) headers[k] = v;
+      });
+      res.writeHead(r.status, headers);
       res.end(body);
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
     const port = (proxy.address() as { port: number }).port;
+    const reasons: string[] = [];
     try {
-      await put("photos/corrupt.png", await pngOf(5));
+      const key = `photos/corrupt-${keepHeaders}.png`;
+      await put(key, await pngOf(5));
       const n = dead.length;
-      const out = await handleObjectCreated(cfgFor(port), { bucket: "images", key: "photos/corrupt.png" });
+      const out = await handleObjectCreated(
+        cfgFor(port, {
+          log: (l) => {
+            if (l.event === "retry") reasons.push(String(l.reason));
+          },
+        }),
+        { bucket: "images", key },
+      );
       expect(out.status).toBe("failed");
-      expect(await l3cOf("photos/corrupt.png")).toBeUndefined();
+      expect(await l3cOf(key)).toBeUndefined();
       expect(dead.length).toBe(n + 1);
-      expect(dead[dead.length - 1].key).toBe("photos/corrupt.png");
+      expect(dead[dead.length - 1].key).toBe(key);
+      expect(reasons[0]).toMatch(
+        keepHeaders ? /does not match its Content-Digest/ : /verification (decode )?failed/,
+      );
     } finally {
       proxy.close();
     }
+  });
+
+  it("verification: the backend's attested check by default (no second decode); HOOKS_VERIFY=decode decodes again", async () => {
+    const calls = () => backendCalls(backend.port, "/v1/decode");
+    await put("verify/a.png", await pngOf(40));
+    await put("verify/b.png", await pngOf(41));
+    const d0 = await calls();
+    const a = await handleObjectCreated(cfgFor(backend.port), { bucket: "images", key: "verify/a.png" });
+    expect(a).toMatchObject({ status: "stored", verifiedBy: "backend" });
+    expect(await calls()).toBe(d0);
+    const b = await handleObjectCreated(cfgFor(backend.port, { verify: "decode" }), {
+      bucket: "images",
+      key: "verify/b.png",
+    });
+    expect(b).toMatchObject({ status: "stored", verifiedBy: "decode" });
+    expect(await calls()).toBe(d0 + 1);
+    expect((await l3cOf("verify/a.png"))!.meta["l3c-verified-by"]).toBe("backend");
+    await verifyStored("verify/a.png");
+    await verifyStored("verify/b.png");
   });
 
   it("bulk: backend killed mid-batch loses nothing; a re-run completes and reports bytes saved", async () => {
