@@ -15,6 +15,7 @@ describe("S3 error classification", () => {
     ["RequestTimeout", 400],
     ["IncompleteBody", 400],
     ["BadDigest", 400],
+    ["ConditionalRequestConflict", 409],
   ])("%s (HTTP %s) is transient", (name, status) => {
     expect(s3Failure("origin write", s3Error(name, status))).toBeInstanceOf(TransientError);
   });

@@ -6,7 +6,9 @@
  * (refused, reset, timed out), 5xx, 429 and the 400s that mean "the request was cut or
  * garbled on the way" are transient; other 4xx (403 credentials, 404 bucket, 409
  * ObjectParentIsFile on posix-backed servers, 501 NotImplemented) are permanent: retrying
- * them cannot help. 412 is neither: the caller asked for it (conditional requests).
+ * them cannot help. 412 is neither: the caller asked for it (conditional requests); nor is
+ * 409 ConditionalRequestConflict, AWS's answer to a conditional write that met another
+ * one in flight ("fetch the object's ETag and retry"): transient when not handled.
  */
 
 export class TransientError extends Error {
@@ -26,6 +28,8 @@ export function s3Status(e: unknown): number | undefined {
 
 export const isNotFound = (e: unknown) => s3Status(e) === 404 && (e as Error)?.name !== "NoSuchBucket";
 export const isPreconditionFailed = (e: unknown) => s3Status(e) === 412;
+export const isConditionalConflict = (e: unknown) =>
+  s3Status(e) === 409 && (e as Error)?.name === "ConditionalRequestConflict";
 
 /** `<what> failed: <code> (HTTP <status>): <message>`, transient or permanent as above. */
 export function s3Failure(what: string, e: unknown): TransientError | PermanentError {
@@ -37,5 +41,6 @@ export function s3Failure(what: string, e: unknown): TransientError | PermanentE
     if (status !== 501) return new TransientError(text);
   }
   if (status === 400 && TRANSIENT_400.has(name)) return new TransientError(text);
+  if (isConditionalConflict(e)) return new TransientError(text);
   return new PermanentError(text);
 }

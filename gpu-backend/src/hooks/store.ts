@@ -4,7 +4,8 @@
  * (a notification delivered twice, the webhook and bulk at once) write it once: a new
  * stream goes in with `If-None-Match: *`, a replacement for a stale one (the original
  * changed) with `If-Match: <the stale one's ETag>`. The loser gets 412 and looks at what
- * won. Each handling of an object writes its own random `l3c-write-id`, so a stream that an
+ * won (AWS may answer 409 ConditionalRequestConflict while both are in flight: the same).
+ * Each handling of an object writes its own random `l3c-write-id`, so a stream that an
  * earlier attempt of ours stored (its answer lost: connection cut, server restarted) is
  * told apart from another writer's, and the outcome (stored or skipped) is exact.
  * Atomicity is the server's: S3 stores a PUT whole or not at all, and checks the SDK's
@@ -13,7 +14,14 @@
 import { randomUUID } from "node:crypto";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { MEDIA_TYPE } from "../../../shared/format.js";
-import { isNotFound, isPreconditionFailed, s3Failure, s3Status, TransientError } from "./errors.js";
+import {
+  isConditionalConflict,
+  isNotFound,
+  isPreconditionFailed,
+  s3Failure,
+  s3Status,
+  TransientError,
+} from "./errors.js";
 
 export interface StoredL3c {
   etag?: string;
@@ -82,7 +90,9 @@ export async function putL3c(
     // If-Match on a stream that someone deleted meanwhile: AWS answers 404; look again.
     if (o.replacing && s3Status(e) === 404)
       throw new TransientError(`origin write: ${o.l3cKey} vanished while encoding; trying again`);
-    if (!isPreconditionFailed(e)) throw s3Failure("origin write", e);
+    // 412: another stream is there; 409 ConditionalRequestConflict (AWS): another
+    // conditional write was in flight. Either way, look at what is there now.
+    if (!isPreconditionFailed(e) && !isConditionalConflict(e)) throw s3Failure("origin write", e);
   }
   const now = await headL3c(s3, o.bucket, o.l3cKey);
   if (now?.writeId === writeId) return "written"; // ours landed before; this retry got the 412
