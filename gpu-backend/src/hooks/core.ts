@@ -75,16 +75,8 @@ async function processOnce(cfg: HookConfig, ref: ObjectRef, writeId: string): Pr
   if (existing && existing.sourceEtag === sourceEtag) {
     if (existing.writeId === writeId) {
       // an earlier attempt of this handling stored it and lost the answer
-      const { sourceBytes, streamBytes, bpsp } = existing;
-      return {
-        status: "stored",
-        bucket,
-        key,
-        sourceBytes,
-        streamBytes,
-        bpsp,
-        verifiedBy: cfg.verify ?? "backend",
-      };
+      const { sourceBytes, streamBytes, bpsp, verifiedBy } = existing;
+      return { status: "stored", bucket, key, sourceBytes, streamBytes, bpsp, verifiedBy };
     }
     return { status: "skipped", bucket, key, reason: "already encoded for this source ETag" };
   }
@@ -100,6 +92,11 @@ async function processOnce(cfg: HookConfig, ref: ObjectRef, writeId: string): Pr
   } catch (e) {
     throw new TransientError(`origin read cut short: ${(e as Error).message}`);
   }
+  // A cut body that still decodes (a JPEG does) would be encoded, verified and labelled as
+  // the original: the length must be the object's (the SDK also checks its CRC, when the
+  // server stored one).
+  if (obj.ContentLength !== undefined && original.length !== obj.ContentLength)
+    throw new TransientError(`origin read cut short: ${original.length} of ${obj.ContentLength} bytes`);
   const v = await encodeVerified(cfg, original, cfg.verify);
   const subpixels = v.header.width * v.header.height * (v.header.layout === 2 ? 1 : 3);
   const bpsp = (v.stream.length * 8) / subpixels;

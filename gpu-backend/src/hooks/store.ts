@@ -30,6 +30,7 @@ export interface StoredL3c {
   sourceBytes: number;
   streamBytes: number;
   bpsp: number;
+  verifiedBy: "backend" | "decode";
 }
 
 /** The current `<key>.l3c`'s ETag and metadata, or undefined when there is none. */
@@ -44,6 +45,7 @@ export async function headL3c(s3: S3Client, bucket: string, l3cKey: string): Pro
       sourceBytes: Number(m["source-bytes"] ?? 0),
       streamBytes: h.ContentLength ?? 0,
       bpsp: Number(m.bpsp ?? 0),
+      verifiedBy: m["l3c-verified-by"] === "decode" ? "decode" : "backend",
     };
   } catch (e) {
     if (isNotFound(e)) return undefined;
