@@ -351,6 +351,57 @@ describe("S3 upload hook", () => {
     expect(stats.leftForRedelivery).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
+  // What the real server does that moto did not (infra/README.md has the table).
+  it("real server: a wrong secret is a 403 (moto accepts any), permanent: dead-lettered at once, not retried", async () => {
+    await put("creds/a.png", await pngOf(50));
+    const { S3Client } = await import("@aws-sdk/client-s3");
+    const wrong = new S3Client({
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "test", secretAccessKey: "wrong-secret" },
+    });
+    const retries: unknown[] = [];
+    const out = await handleObjectCreated(
+      cfgFor(backend.port, {
+        s3: wrong,
+        attempts: 4,
+        log: (l) => {
+          if (l.event === "retry") retries.push(l);
+        },
+      }),
+      { bucket: "images", key: "creds/a.png" },
+    );
+    expect(out).toMatchObject({
+      status: "failed",
+      transient: false,
+      reason: expect.stringContaining("(HTTP 403)"),
+    });
+    expect(retries).toEqual([]);
+    expect(dead[dead.length - 1].key).toBe("creds/a.png");
+  });
+
+  it("real server (posix): a .l3c key that is a directory is a 409 ExistingObjectIsDirectory (moto stores both), permanent", async () => {
+    await put("blocked/a.png", await pngOf(51));
+    await put("blocked/a.png.l3c/child.txt", "someone's object under the .l3c name");
+    const out = await handleObjectCreated(cfgFor(backend.port), { bucket: "images", key: "blocked/a.png" });
+    expect(out).toMatchObject({
+      status: "failed",
+      transient: false,
+      reason: expect.stringMatching(/^origin write failed: ExistingObjectIsDirectory \(HTTP 409\)/),
+    });
+  });
+
+  it("real server: bulk follows continuation tokens (versitygw's are keys, moto's hashes) over many pages", async () => {
+    for (let i = 0; i < 7; i++) await put(`pages/p${i}.png`, await pngOf(60 + i));
+    await put("pages/notes.txt", "not an image");
+    await put("pages/sub/", "");
+    const r = await bulkEncode(cfgFor(backend.port), "images", "pages/", { quiet: true, pageSize: 2 });
+    expect(r).toMatchObject({ listed: 7, stored: 7, failed: 0, pending: 0 });
+    const again = await bulkEncode(cfgFor(backend.port), "images", "pages/", { quiet: true, pageSize: 3 });
+    expect(again).toMatchObject({ listed: 7, stored: 0, skipped: 7 });
+  });
+
   it("webhook: 401 without the credential, 400 for a bad body", async () => {
     const app = createHookApp(cfgFor(backend.port), "hooks-token-0123456789");
     expect((await app.request("/hooks/s3", { method: "POST", body: "{}" })).status).toBe(401);
