@@ -21,6 +21,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { startS3Server } from "../../test/helpers/s3-server.js";
 import { Codec } from "../src/codec.js";
+import { loadConfig } from "../src/config.js";
 import { type HookConfig, handleObjectCreated } from "../src/hooks/core.js";
 import { start } from "../src/server.js";
 
@@ -60,9 +61,16 @@ const mps = await Promise.all(
 const totalMp = mps.reduce((a, b) => a + b, 0);
 
 const TOKEN = "bench-token-0123456789";
-const backend = await start({ ...process.env, L3C_BACKEND_TOKEN: TOKEN, PORT: "0", L3C_DISABLE_CUDA: "1" });
+const env = { ...process.env, L3C_BACKEND_TOKEN: TOKEN, PORT: "0", L3C_DISABLE_CUDA: "1" };
+const backend = await start(env);
 const s3 = await startS3Server();
-const codec = await Codec.create();
+// the codec exactly as the backend makes it (workers, threads per worker)
+const config = loadConfig(env);
+const codec = await Codec.create({
+  workers: config.workers,
+  threads: config.threads,
+  modelsDir: config.modelsDir,
+});
 const rounds = Number(o.rounds ?? 3);
 const paths = [
   "codec.encode, verify off",
