@@ -81,8 +81,11 @@ const puts = (key: string) =>
     .map((e) => e.status)
     .sort();
 
-async function bulk(prefix: string, env: Record<string, string>) {
-  const r = await runL3c(["bulk", "images", "--prefix", prefix, "--json", "--concurrency", "2"], env);
+async function bulk(prefix: string, env: Record<string, string>, extra: string[] = []) {
+  const r = await runL3c(
+    ["bulk", "images", "--prefix", prefix, "--json", "--concurrency", "2", ...extra],
+    env,
+  );
   let summary: BulkSummary & { stopped?: string };
   try {
     summary = JSON.parse(r.stdout);
@@ -360,7 +363,7 @@ describe("crashes, restarts and races (real S3 server)", () => {
     }
   }, 120_000);
 
-  it("S3 server killed twice mid-run (after storing a PUT whose answer is lost; with a PUT half received), refusing connections, then back: bulk retries through both; summaries match", async () => {
+  it("S3 server killed three times mid-run (listing; after storing a PUT whose answer is lost; with a PUT half received), refusing connections, then back: bulk retries through all; summaries match", async () => {
     const prefix = "restart/";
     const originals = await upload(prefix, 30, 500);
     const proxy = await startFaultProxy(s3.port);
@@ -380,7 +383,11 @@ describe("crashes, restarts and races (real S3 server)", () => {
     const put = /^PUT \/images\/restart\/\S+\.l3c[ ?]/;
     try {
       const before = await audit(prefix, originals);
-      const run = bulk(prefix, env);
+      // 0. the server dies while bulk lists the bucket (pages of 4 keys), its answer held
+      const listing = proxy.holdNext(/^GET \/images\/?\?[^ ]*continuation-token=/, { at: "response" });
+      const run = bulk(prefix, env, ["--page-size", "4"]);
+      await within("a second listing page", listing);
+      await outage();
       await waitFor("5 streams stored", () => l3cOnDisk(prefix) >= 5);
       // 1. the server stores a .l3c, then dies before its answer reaches the client: the
       // client's retry meets its own stream (412) and must still count it as stored

@@ -8,10 +8,10 @@
  * would only wait through its retries. Reports what it did and the bytes saved; the
  * report is exact (store.ts tells our writes from other writers').
  */
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
 import { Progress } from "../progress.js";
 import { type HookConfig, handleObjectCreated, IMAGE_KEY, type Outcome } from "./core.js";
-import { s3Failure } from "./errors.js";
+import { PermanentError, s3Failure } from "./errors.js";
 
 export interface BulkReport {
   listed: number;
@@ -44,26 +44,42 @@ export interface BulkOptions {
 
 type Listed = { key: string; size?: number; etag?: string };
 
-async function listImages(cfg: HookConfig, bucket: string, prefix: string, pageSize?: number) {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every image key under the prefix; each page retried like an object (a restart mid-listing). */
+async function listImages(
+  cfg: HookConfig,
+  bucket: string,
+  prefix: string,
+  pageSize: number | undefined,
+  onRetry: () => void,
+) {
   const keys: Listed[] = [];
+  const attempts = cfg.attempts ?? 4;
   let token: string | undefined;
   do {
-    const r = await cfg.s3
-      .send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-          MaxKeys: pageSize,
-        }),
-      )
-      .catch((e) => {
-        throw s3Failure(`listing ${bucket}/${prefix}`, e);
-      });
-    for (const o of r.Contents ?? []) {
+    let page: ListObjectsV2CommandOutput | undefined;
+    for (let i = 0; !page; i++) {
+      try {
+        page = await cfg.s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            MaxKeys: pageSize,
+          }),
+        );
+      } catch (e) {
+        const f = s3Failure(`listing ${bucket}/${prefix}`, e);
+        if (f instanceof PermanentError || i + 1 >= attempts) throw f;
+        onRetry();
+        await sleep((cfg.backoffMs ?? 500) * 2 ** i);
+      }
+    }
+    for (const o of page.Contents ?? []) {
       if (o.Key && IMAGE_KEY.test(o.Key)) keys.push({ key: o.Key, size: o.Size, etag: o.ETag });
     }
-    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
 }
@@ -74,14 +90,15 @@ export async function bulkEncode(
   prefix = "",
   opts: BulkOptions = {},
 ): Promise<BulkReport> {
-  const keys = await listImages(cfg, bucket, prefix, opts.pageSize);
+  let listingRetries = 0;
+  const keys = await listImages(cfg, bucket, prefix, opts.pageSize, () => listingRetries++);
   const report: BulkReport = {
     listed: keys.length,
     stored: 0,
     skipped: 0,
     failed: 0,
     pending: 0,
-    retries: 0,
+    retries: listingRetries,
     sourceBytes: 0,
     streamBytes: 0,
     failures: [],
