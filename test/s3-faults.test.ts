@@ -189,6 +189,12 @@ describe("crashes, restarts and races (real S3 server)", () => {
       expect(done.summary).toMatchObject({ stored: mid.missing.length, skipped: mid.encoded.size });
       const again = await bulk(prefix, env);
       expect(again.summary).toMatchObject({ stored: 0, skipped: 50, failed: 0, pending: 0, savedBytes: 0 });
+      // the text summary says the same
+      const text = await runL3c(["bulk", "images", "--prefix", prefix], env);
+      expect(text).toMatchObject({ code: 0 });
+      expect(text.stdout).toBe(
+        "50 images: 0 encoded, 50 already up to date or skipped, 0 failed\nencoded now: 0 -> 0 bytes (0 saved, 0%)\n",
+      );
     } finally {
       await victim.kill();
     }
