@@ -357,6 +357,7 @@ describe("crashes, restarts and races (real S3 server)", () => {
       expect(outcomes.map((o) => o.outcomes[0].reason).filter(Boolean)).toEqual([
         "already encoded for this source ETag (concurrently)",
       ]);
+      await waitFor("both PUTs in the access log", () => puts(`${key}.l3c`).length >= 2, 5000);
       expect(puts(`${key}.l3c`)).toEqual([200, 412]);
       const done = await expectFinished(
         prefix,
