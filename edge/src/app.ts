@@ -83,8 +83,9 @@ async function getStream(c: Context<Env>, b: Built, bucket: string, key: string)
   }
   const original = await b.origin.get(bucket, key);
   if (!original) return null;
-  const { stream, model } = await backendEncode(b.cfg, original.body);
+  const { stream, model, verified } = await backendEncode(b.cfg, original.body);
   const h = parseHeader(stream); // never store what does not parse
+  if (!verified) return stream; // served (its tiles are checked when decoded), never stored
   waitUntil(
     c,
     b.origin.put(bucket, `${key}.l3c`, stream, MEDIA_TYPE, {

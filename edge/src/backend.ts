@@ -5,6 +5,13 @@
  * unreachable, with Retry-After) or 504 (timeout).
  */
 
+import {
+  CONTENT_DIGEST_HEADER,
+  digestMatches,
+  SOURCE_DIGEST_HEADER,
+  VERIFIED_HEADER,
+  VERIFIED_PIXELS,
+} from "../../shared/http/attestation.js";
 import type { EdgeConfig } from "./config.js";
 
 export class BackendError extends Error {
@@ -40,12 +47,29 @@ async function call(cfg: EdgeConfig, path: string, body: Uint8Array, accept: str
   return r;
 }
 
+const sha256 = async (b: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
+
+/**
+ * The stream for `image`. `verified`: the backend attests that it decoded this stream to
+ * the image's pixels, and both digests match the bytes sent and received
+ * (shared/http/attestation.ts); only such a stream may be stored. A stream that does not
+ * match its own Content-Digest was corrupted on the way: an error, never served.
+ */
 export async function backendEncode(
   cfg: EdgeConfig,
   image: Uint8Array,
-): Promise<{ stream: Uint8Array; model: string }> {
+): Promise<{ stream: Uint8Array; model: string; verified: boolean }> {
   const r = await call(cfg, "/v1/encode", image, "image/vnd.l3c");
-  return { stream: new Uint8Array(await r.arrayBuffer()), model: r.headers.get("X-L3C-Model") ?? "" };
+  const stream = new Uint8Array(await r.arrayBuffer());
+  const digest = r.headers.get(CONTENT_DIGEST_HEADER);
+  if (digest && !digestMatches(digest, await sha256(stream)))
+    throw new BackendError(502, "backend answer does not match its Content-Digest");
+  const verified =
+    r.headers.get(VERIFIED_HEADER) === VERIFIED_PIXELS &&
+    digest !== null &&
+    digestMatches(r.headers.get(SOURCE_DIGEST_HEADER), await sha256(image));
+  return { stream, model: r.headers.get("X-L3C-Model") ?? "", verified };
 }
 
 export async function backendDecode(cfg: EdgeConfig, stream: Uint8Array, type: string): Promise<Uint8Array> {

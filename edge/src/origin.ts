@@ -17,6 +17,10 @@ export interface OriginObject {
 export interface Origin {
   /** The object, or its first `prefix` bytes; null when it does not exist. */
   get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null>;
+  /**
+   * Creates the object unless it exists (S3: `If-None-Match: *`): a stream stored by the
+   * hook or a concurrent request is never overwritten, and two writers write once.
+   */
   put(
     bucket: string,
     key: string,
@@ -88,7 +92,7 @@ class S3Origin implements Origin {
     contentType: string,
     metadata: Record<string, string>,
   ) {
-    const headers: Record<string, string> = { "Content-Type": contentType };
+    const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
     for (const [k, v] of Object.entries(metadata)) headers[`x-amz-meta-${k}`] = v;
     let r: Response;
     try {
@@ -100,7 +104,11 @@ class S3Origin implements Origin {
     } catch (e) {
       throw new OriginError(`origin write failed: ${(e as Error).message}`);
     }
-    await r.body?.cancel();
+    const text = r.status === 409 ? await r.text() : "";
+    if (r.status !== 409) await r.body?.cancel();
+    // 412: it exists already; 409 ConditionalRequestConflict (AWS): another write is in
+    // flight. Either way someone else stores it.
+    if (r.status === 412 || text.includes("<Code>ConditionalRequestConflict</Code>")) return;
     if (r.status !== 200) throw new OriginError(`origin write failed: HTTP ${r.status}`);
   }
 }

@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.dispose();
   await backend?.stop();
-  s3?.stop();
+  await s3?.stop();
 });
 
 async function pixels(res: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<Uint8Array> {

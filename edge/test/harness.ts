@@ -1,59 +1,23 @@
 /**
  * Test harness for the edge: the Worker bundled with esbuild and run in workerd
- * (Miniflare), a real backend on loopback (tiny fixture model), and a real S3-compatible
- * server on loopback (moto, from training/.venv) holding the images.
+ * (Miniflare), a real backend on loopback (tiny fixture model), and a real S3 server on
+ * loopback (versitygw, built by `npm run setup`) holding the images.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { build } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { start } from "../../gpu-backend/src/server.js";
+import { S3_CREDS, startS3Server } from "../../test/helpers/s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 export const TOKEN = "edge-test-token-0123456789";
-export const S3_CREDS = { accessKeyId: "test", secretAccessKey: "test" };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
+export { freePort } from "../../test/helpers/s3-server.js";
+export { S3_CREDS };
 
-export async function startS3(): Promise<{ endpoint: string; client: S3Client; stop: () => void }> {
-  const bin = join(ROOT, "training/.venv/bin/moto_server");
-  if (!existsSync(bin))
-    throw new Error("moto_server missing: run `npm run setup` (installs test/requirements.txt)");
-  const port = await freePort();
-  const proc: ChildProcess = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const kill = () => proc.kill("SIGKILL");
-  process.once("exit", kill); // never leave a server behind, even when a test run aborts
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(endpoint);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: S3_CREDS });
-  await client.send(new CreateBucketCommand({ Bucket: "images" }));
-  return {
-    endpoint,
-    client,
-    stop: () => {
-      process.off("exit", kill);
-      kill();
-    },
-  };
-}
+/** The real S3 server (versitygw, test/helpers/s3-server.ts) with an "images" bucket. */
+export const startS3 = startS3Server;
 
 export async function startBackend(extra: Record<string, string> = {}) {
   return start({

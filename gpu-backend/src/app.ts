@@ -4,11 +4,19 @@
  * /openapi.json. Work runs through a bounded scheduler (503 + Retry-After when full);
  * every failure becomes a JSON error with the status its L3cError carries.
  */
+import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { negotiate } from "../../shared/http/accept.js";
+import {
+  CONTENT_DIGEST_HEADER,
+  formatSha256Digest,
+  SOURCE_DIGEST_HEADER,
+  VERIFIED_HEADER,
+  VERIFIED_PIXELS,
+} from "../../shared/http/attestation.js";
 import { checkBearer } from "./auth.js";
 import type { Codec } from "./codec.js";
 import type { BackendConfig } from "./config.js";
@@ -25,6 +33,8 @@ export interface AppDeps {
 }
 
 const DECODE_TYPES = ["image/png", "image/webp", "image/avif"] as const;
+
+const sha256 = (b: Uint8Array) => formatSha256Digest(createHash("sha256").update(b).digest());
 
 function errorBody(code: string, message: string, detail?: string) {
   return { error: { code, message, ...(detail ? { detail } : {}) } };
@@ -124,10 +134,16 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
       metrics.megapixels.inc({ op: "encode" }, (img.width * img.height) / 1e6);
       return { ...r, subpixels: img.width * img.height * (img.channels === 1 ? 1 : 3) };
     });
+    // The stream was decoded and compared with the request's pixels (verify: true above);
+    // the digests let the caller check that it holds those bytes, for the image it sent
+    // (shared/http/attestation.ts), instead of decoding them again.
     return c.body(result.bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": MEDIA_TYPE,
       "X-L3C-Model": result.model.id,
       "X-L3C-Bpsp": ((result.bytes.length * 8) / result.subpixels).toFixed(4),
+      [VERIFIED_HEADER]: VERIFIED_PIXELS,
+      [CONTENT_DIGEST_HEADER]: sha256(result.bytes),
+      [SOURCE_DIGEST_HEADER]: sha256(body),
     });
   });
 

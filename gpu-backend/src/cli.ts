@@ -21,7 +21,8 @@ const USAGE = `usage:
   l3c decode <file.l3c|folder>... [-o out.png|.webp|.ppm | -o folder] [--format png|webp|ppm] [options]
   l3c info <file.l3c>... [--json]
   l3c models
-  l3c bulk <bucket> [--prefix p]   (re)encode a bucket through the backend: resumable, verified
+  l3c bulk <bucket> [--prefix p] [--concurrency n] [--json]
+                                   (re)encode a bucket through the backend: resumable, verified
 
 options:
   -o, --output <path>     output file (one input) or folder (several inputs or a folder)
@@ -33,10 +34,15 @@ options:
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
       --format <f>        decode output format for folders: png (default), webp, ppm
       --prefix <p>        bulk: only keys under this prefix
+      --concurrency <n>   bulk: objects coded at once (default 1)
+      --page-size <n>     bulk: keys per listing request (default: the server's)
+      --json              info, bulk: one JSON object per line instead of text
   -q, --quiet             no progress output
 
-bulk reads L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT (optional), S3_REGION and AWS
-credentials from the environment.
+bulk reads L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT (optional), S3_REGION, AWS
+credentials, HOOKS_VERIFY, HOOKS_ATTEMPTS and HOOKS_BACKOFF_MS from the environment
+(gpu-backend/src/hooks/env.ts); it stops early after 5 transient failures in a row
+(backend or bucket down) and counts the rest as not attempted: run it again to resume.
   -h, --help`;
 
 const IMAGE_EXTS = new Set([
@@ -107,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: "string" },
         json: { type: "boolean" },
         prefix: { type: "string" },
+        concurrency: { type: "string" },
+        "page-size": { type: "string" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
@@ -127,7 +135,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === "models") return cmdModels();
     if (cmd === "bulk")
-      return await cmdBulk(inputs, (o.prefix as string | undefined) ?? "", Boolean(o.quiet));
+      return await cmdBulk(inputs, {
+        prefix: (o.prefix as string | undefined) ?? "",
+        concurrency: parseIntOpt("concurrency", o.concurrency as string | undefined, 1, 64),
+        pageSize: parseIntOpt("page-size", o["page-size"] as string | undefined, 1, 1000),
+        json: Boolean(o.json),
+        quiet: Boolean(o.quiet),
+      });
     if (!inputs.length) throw new UsageError(`${cmd}: no inputs`);
     if (cmd === "info") return await cmdInfo(inputs, Boolean(o.json));
     const runtime = (o.runtime as string | undefined) ?? "node";
@@ -173,33 +187,39 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function cmdBulk(args: string[], prefix: string, quiet: boolean): Promise<number> {
+async function cmdBulk(
+  args: string[],
+  opt: { prefix: string; concurrency?: number; pageSize?: number; json: boolean; quiet: boolean },
+): Promise<number> {
   if (args.length !== 1) throw new UsageError("bulk: expected exactly one bucket");
-  const { S3Client } = await import("@aws-sdk/client-s3");
   const { bulkEncode } = await import("./hooks/bulk.js");
-  const url = process.env.L3C_BACKEND_URL;
-  const token = process.env.L3C_BACKEND_TOKEN;
-  if (!url || !token) throw new UsageError("bulk: set L3C_BACKEND_URL and L3C_BACKEND_TOKEN");
-  const endpoint = process.env.S3_ENDPOINT;
-  const s3 = new S3Client({
-    endpoint,
-    region: process.env.S3_REGION ?? "us-east-1",
-    forcePathStyle: Boolean(endpoint),
+  const { hookCoreConfigFromEnv } = await import("./hooks/env.js");
+  if (!process.env.L3C_BACKEND_URL || !process.env.L3C_BACKEND_TOKEN)
+    throw new UsageError("bulk: set L3C_BACKEND_URL and L3C_BACKEND_TOKEN");
+  let cfg: ReturnType<typeof hookCoreConfigFromEnv>;
+  try {
+    cfg = hookCoreConfigFromEnv(process.env);
+  } catch (e) {
+    throw new UsageError(`bulk: ${(e as Error).message}`);
+  }
+  const r = await bulkEncode({ ...cfg, deadLetter: undefined, log: () => undefined }, args[0], opt.prefix, {
+    quiet: opt.quiet || opt.json,
+    concurrency: opt.concurrency,
+    pageSize: opt.pageSize,
   });
-  const r = await bulkEncode(
-    { s3, backendUrl: url, backendToken: token, log: () => undefined },
-    args[0],
-    prefix,
-    { quiet },
-  );
   const saved = r.sourceBytes - r.streamBytes;
-  process.stdout.write(
-    `${r.listed} images: ${r.stored} encoded, ${r.skipped} already up to date or skipped, ${r.failed} failed\n` +
-      `encoded now: ${r.sourceBytes} -> ${r.streamBytes} bytes (${saved} saved, ` +
-      `${r.sourceBytes ? ((saved / r.sourceBytes) * 100).toFixed(1) : "0"}%)\n`,
-  );
-  for (const f of r.failures) process.stderr.write(`l3c: ${f.key}: ${f.reason}\n`);
-  return r.failed ? 1 : 0;
+  if (opt.json) process.stdout.write(`${JSON.stringify({ ...r, savedBytes: saved })}\n`);
+  else {
+    process.stdout.write(
+      `${r.listed} images: ${r.stored} encoded, ${r.skipped} already up to date or skipped, ${r.failed} failed` +
+        `${r.pending ? `, ${r.pending} not attempted` : ""}\n` +
+        `encoded now: ${r.sourceBytes} -> ${r.streamBytes} bytes (${saved} saved, ` +
+        `${r.sourceBytes ? ((saved / r.sourceBytes) * 100).toFixed(1) : "0"}%)\n`,
+    );
+    for (const f of r.failures) process.stderr.write(`l3c: ${f.key}: ${f.reason}\n`);
+    if (r.stopped) process.stderr.write(`l3c: bulk stopped early (${r.stopped}): run it again to resume\n`);
+  }
+  return r.failed || r.pending ? 1 : 0;
 }
 
 function cmdModels(): number {

@@ -51,6 +51,15 @@ export const OPENAPI = {
             headers: {
               "X-L3C-Model": { schema: { type: "string" } },
               "X-L3C-Bpsp": { schema: { type: "number" } },
+              "X-L3C-Verified": {
+                description: "pixels: the backend decoded this stream and it gave the request's pixels",
+                schema: { type: "string", enum: ["pixels"] },
+              },
+              "Content-Digest": { description: "RFC 9530 sha-256 of the stream", schema: { type: "string" } },
+              "X-L3C-Source-Digest": {
+                description: "RFC 9530 sha-256 of the request body that was encoded",
+                schema: { type: "string" },
+              },
             },
             content: { [MEDIA_TYPE]: { schema: { type: "string", format: "binary" } } },
           },

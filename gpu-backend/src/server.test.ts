@@ -1,6 +1,8 @@
 /** The backend as a real HTTP server on loopback, with the tiny fixture model. */
+import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatSha256Digest } from "../../shared/http/attestation.js";
 import { syntheticImage } from "../../test/helpers/left-model.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { start } from "./server.js";
@@ -80,6 +82,11 @@ describe("backend service", () => {
     expect(enc.headers.get("content-type")).toBe("image/vnd.l3c");
     expect(enc.headers.get("x-l3c-model")).toMatch(/^[0-9a-f]{64}$/);
     const stream = new Uint8Array(await enc.arrayBuffer());
+    // The attestation (shared/http/attestation.ts): verified, and digests of both bodies.
+    const sha = (b: Uint8Array) => formatSha256Digest(createHash("sha256").update(b).digest());
+    expect(enc.headers.get("x-l3c-verified")).toBe("pixels");
+    expect(enc.headers.get("content-digest")).toBe(sha(stream));
+    expect(enc.headers.get("x-l3c-source-digest")).toBe(sha(png));
     for (const [accept, type] of [
       ["image/png", "image/png"],
       ["image/webp", "image/webp"],

@@ -1,51 +1,50 @@
 /**
  * @module hooks/core
  * The S3 upload hook: for an `ObjectCreated` image, fetch it, have the backend encode it,
- * verify that the stream decodes to exactly the original pixels, then store
- * `<key>.l3c` next to it. Never deletes or overwrites an original; idempotent (a
- * redelivered event for the same source ETag writes nothing); transient failures are
- * retried with exponential backoff; permanent ones are dead-lettered. Shared by the
- * webhook (S3-compatible notifications), the Lambda/SQS handler and the bulk command.
+ * check that the stream is verified (backend-client.ts), then store `<key>.l3c` next to
+ * it with a conditional PUT (store.ts). Never deletes or overwrites an original;
+ * idempotent (a redelivered or duplicated event for the same source ETag writes nothing);
+ * transient failures are retried with exponential backoff; permanent ones are
+ * dead-lettered (errors.ts). Shared by the webhook (S3-compatible notifications), the
+ * Lambda/SQS handler, the SQS consumer and the bulk command.
  */
 
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  NotFound,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import sharp from "sharp";
-import { L3cError } from "../../../shared/errors.js";
-import { MEDIA_TYPE, parseHeader } from "../../../shared/format.js";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { type BackendTarget, encodeVerified, type VerifyMode } from "./backend-client.js";
+import { isNotFound, isPreconditionFailed, PermanentError, s3Failure, TransientError } from "./errors.js";
+import { type EventKeyEncoding, isTestEvent, type ObjectRef, objectsFromS3Event } from "./events.js";
+import { headL3c, newWriteId, putL3c } from "./store.js";
+
+export type { ObjectRef } from "./events.js";
 
 export const IMAGE_KEY = /\.(png|jpe?g|webp|tiff?|pnm|ppm|pgm)$/i;
 
-export interface HookConfig {
+export interface HookConfig extends BackendTarget {
   s3: S3Client;
-  backendUrl: string;
-  backendToken: string;
   /** Objects larger than this are skipped (default 64 MiB). */
   maxBytes?: number;
   /** Attempts for transient failures (default 4) and the first backoff (default 500 ms). */
   attempts?: number;
   backoffMs?: number;
-  backendTimeoutMs?: number;
+  /** "backend" (default): the backend's attested verification; "decode": decode again here. */
+  verify?: VerifyMode;
+  /** How the notifier encodes keys in its events (events.ts; default "url"). */
+  eventKeys?: EventKeyEncoding;
   /** Where permanent failures go (a queue, a bucket prefix, a file). */
   deadLetter?: (record: DeadLetter) => Promise<void>;
   log?: (line: Record<string, unknown>) => void;
 }
 
-export interface ObjectRef {
-  bucket: string;
-  key: string;
-  /** From the event; the current ETag is read from the object itself. */
-  etag?: string;
-  size?: number;
-}
-
 export type Outcome =
-  | { status: "stored"; bucket: string; key: string; sourceBytes: number; streamBytes: number; bpsp: number }
+  | {
+      status: "stored";
+      bucket: string;
+      key: string;
+      sourceBytes: number;
+      streamBytes: number;
+      bpsp: number;
+      verifiedBy: "backend" | "decode";
+    }
   | { status: "skipped"; bucket: string; key: string; reason: string }
   | { status: "failed"; bucket: string; key: string; reason: string; transient: boolean };
 
@@ -57,96 +56,77 @@ export interface DeadLetter {
   at: string;
 }
 
-class Transient extends Error {}
-class Permanent extends Error {}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function backend(cfg: HookConfig, path: string, body: Uint8Array, accept: string): Promise<Response> {
-  let r: Response;
-  try {
-    r = await fetch(cfg.backendUrl.replace(/\/+$/, "") + path, {
-      method: "POST",
-      body: body as Uint8Array<ArrayBuffer>,
-      headers: { Authorization: `Bearer ${cfg.backendToken}`, Accept: accept },
-      signal: AbortSignal.timeout(cfg.backendTimeoutMs ?? 300_000),
-    });
-  } catch (e) {
-    throw new Transient(`backend unreachable: ${(e as Error).message}`);
-  }
-  if (r.status === 200) return r;
-  const text = (await r.text().catch(() => "")).slice(0, 300);
-  if (r.status === 503 || r.status >= 500) throw new Transient(`backend ${r.status}: ${text}`);
-  throw new Permanent(`backend ${r.status}: ${text}`);
-}
-
-async function rawPixels(bytes: Uint8Array): Promise<Buffer> {
-  return sharp(bytes).raw().toBuffer();
-}
-
-/** Encode, verify and store one object (no retries here). */
-async function processOnce(cfg: HookConfig, ref: ObjectRef): Promise<Outcome> {
+/** Encode, verify and store one object (no retries here; writeId: this handling's). */
+async function processOnce(cfg: HookConfig, ref: ObjectRef, writeId: string): Promise<Outcome> {
   const { bucket, key } = ref;
   const l3cKey = `${key}.l3c`;
   const head = await cfg.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((e) => {
-    if (e instanceof NotFound || e?.$metadata?.httpStatusCode === 404) return undefined;
-    throw new Transient(`origin head failed: ${(e as Error).message}`);
+    if (isNotFound(e)) return undefined;
+    throw s3Failure("origin head", e);
   });
   if (!head) return { status: "skipped", bucket, key, reason: "object no longer exists" };
   if ((head.ContentLength ?? 0) > (cfg.maxBytes ?? 64 * 1024 * 1024)) {
     return { status: "skipped", bucket, key, reason: `too large (${head.ContentLength} bytes)` };
   }
   const sourceEtag = head.ETag ?? "";
-  const existing = await cfg.s3
-    .send(new HeadObjectCommand({ Bucket: bucket, Key: l3cKey }))
-    .catch(() => undefined);
-  if (existing?.Metadata?.["source-etag"] === sourceEtag) {
+  const existing = await headL3c(cfg.s3, bucket, l3cKey);
+  if (existing && existing.sourceEtag === sourceEtag) {
+    if (existing.writeId === writeId) {
+      // an earlier attempt of this handling stored it and lost the answer
+      const { sourceBytes, streamBytes, bpsp, verifiedBy } = existing;
+      return { status: "stored", bucket, key, sourceBytes, streamBytes, bpsp, verifiedBy };
+    }
     return { status: "skipped", bucket, key, reason: "already encoded for this source ETag" };
   }
   const obj = await cfg.s3
     .send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: sourceEtag }))
     .catch((e) => {
-      throw new Transient(`origin read failed: ${(e as Error).message}`);
+      if (isPreconditionFailed(e)) throw new TransientError("origin changed while being read; trying again");
+      throw s3Failure("origin read", e);
     });
-  const original = new Uint8Array(await obj.Body!.transformToByteArray());
-  const enc = await backend(cfg, "/v1/encode", original, MEDIA_TYPE);
-  const stream = new Uint8Array(await enc.arrayBuffer());
-  // Verify independently of the encoder's own check: the stream must parse, and its
-  // decoding must equal the original's pixels. A corrupted answer is never stored.
-  let header: ReturnType<typeof parseHeader>;
+  let original: Uint8Array;
   try {
-    header = parseHeader(stream);
+    original = new Uint8Array(await obj.Body!.transformToByteArray());
   } catch (e) {
-    throw new Transient(`backend returned an invalid stream: ${(e as L3cError).describe?.() ?? e}`);
+    throw new TransientError(`origin read cut short: ${(e as Error).message}`);
   }
-  const dec = await backend(cfg, "/v1/decode", stream, "image/png").catch((e) => {
-    if (e instanceof Permanent) throw new Transient(`verification decode failed: ${e.message}`);
-    throw e;
+  // A cut body that still decodes (a JPEG does) would be encoded, verified and labelled as
+  // the original: the length must be the object's (the SDK also checks its CRC, when the
+  // server stored one).
+  if (obj.ContentLength !== undefined && original.length !== obj.ContentLength)
+    throw new TransientError(`origin read cut short: ${original.length} of ${obj.ContentLength} bytes`);
+  const v = await encodeVerified(cfg, original, cfg.verify);
+  const subpixels = v.header.width * v.header.height * (v.header.layout === 2 ? 1 : 3);
+  const bpsp = (v.stream.length * 8) / subpixels;
+  const result = await putL3c(cfg.s3, {
+    bucket,
+    l3cKey,
+    stream: v.stream,
+    sourceEtag,
+    writeId,
+    replacing: existing,
+    metadata: {
+      "l3c-model": v.model || v.header.modelHash,
+      "source-bytes": String(original.length),
+      "l3c-bytes": String(v.stream.length),
+      bpsp: bpsp.toFixed(4),
+      "l3c-verified-by": v.verifiedBy,
+    },
   });
-  const [a, b] = await Promise.all([rawPixels(new Uint8Array(await dec.arrayBuffer())), rawPixels(original)]);
-  if (!a.equals(b)) throw new Transient("verification failed: decoded pixels differ from the original");
-  const subpixels = header.width * header.height * (header.layout === 2 ? 1 : 3);
-  const bpsp = (stream.length * 8) / subpixels;
-  await cfg.s3
-    .send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: l3cKey,
-        Body: stream,
-        ContentType: MEDIA_TYPE,
-        Metadata: {
-          "source-etag": sourceEtag,
-          "l3c-model": enc.headers.get("X-L3C-Model") ?? header.modelHash,
-          "source-bytes": String(original.length),
-          "l3c-bytes": String(stream.length),
-          bpsp: bpsp.toFixed(4),
-        },
-      }),
-    )
-    .catch((e) => {
-      throw new Transient(`origin write failed: ${(e as Error).message}`);
-    });
-  return { status: "stored", bucket, key, sourceBytes: original.length, streamBytes: stream.length, bpsp };
+  if (result === "written-by-other") {
+    return { status: "skipped", bucket, key, reason: "already encoded for this source ETag (concurrently)" };
+  }
+  return {
+    status: "stored",
+    bucket,
+    key,
+    sourceBytes: original.length,
+    streamBytes: v.stream.length,
+    bpsp,
+    verifiedBy: v.verifiedBy,
+  };
 }
 
 /** Handle one ObjectCreated event: skip, or encode + verify + store, with retries. */
@@ -163,21 +143,24 @@ export async function handleObjectCreated(cfg: HookConfig, ref: ObjectRef): Prom
     return { status: "skipped", bucket, key, reason: `too large (${ref.size} bytes)` };
   }
   const attempts = cfg.attempts ?? 4;
+  const writeId = newWriteId();
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
     try {
-      const out = await processOnce(cfg, ref);
+      const out = await processOnce(cfg, ref, writeId);
       log({ event: out.status, bucket, key, ...(out.status === "skipped" ? { reason: out.reason } : {}) });
       return out;
     } catch (e) {
       last = e as Error;
-      if (e instanceof Permanent) break;
-      if (!(e instanceof Transient)) last = new Transient((e as Error).message);
-      log({ event: "retry", bucket, key, attempt: i + 1, reason: last.message });
-      if (i + 1 < attempts) await sleep((cfg.backoffMs ?? 500) * 2 ** i);
+      if (e instanceof PermanentError) break;
+      if (!(e instanceof TransientError)) last = new TransientError((e as Error).message);
+      if (i + 1 < attempts) {
+        log({ event: "retry", bucket, key, attempt: i + 1, reason: last.message });
+        await sleep((cfg.backoffMs ?? 500) * 2 ** i);
+      }
     }
   }
-  const transient = !(last instanceof Permanent);
+  const transient = !(last instanceof PermanentError);
   const reason = last?.message ?? "unknown";
   if (!transient && /^backend 415/.test(reason)) {
     log({ event: "skip", bucket, key, reason });
@@ -186,34 +169,6 @@ export async function handleObjectCreated(cfg: HookConfig, ref: ObjectRef): Prom
   await cfg.deadLetter?.({ bucket, key, etag: ref.etag, reason, at: new Date().toISOString() });
   log({ event: "dead-letter", bucket, key, reason });
   return { status: "failed", bucket, key, reason, transient };
-}
-
-/** S3 event records (AWS and MinIO shape) -> object refs, ObjectCreated only. */
-export function objectsFromS3Event(event: unknown): ObjectRef[] {
-  const records = (event as { Records?: unknown[] })?.Records;
-  if (!Array.isArray(records)) throw new L3cError("INVALID_ARGUMENT", "expected an S3 event with Records");
-  const out: ObjectRef[] = [];
-  for (const r of records as Array<Record<string, never>>) {
-    if (!r || typeof r !== "object")
-      throw new L3cError("INVALID_ARGUMENT", "an S3 event record is not an object");
-    const name = String((r as { eventName?: string }).eventName ?? "");
-    if (!name.includes("ObjectCreated")) continue;
-    const s3 = (
-      r as { s3?: { bucket?: { name?: string }; object?: { key?: string; eTag?: string; size?: number } } }
-    ).s3;
-    const bucket = s3?.bucket?.name;
-    const rawKey = s3?.object?.key;
-    if (!bucket || !rawKey) continue;
-    // Keys arrive URL-encoded with "+" for spaces (AWS and MinIO).
-    let key: string;
-    try {
-      key = decodeURIComponent(rawKey.replace(/\+/g, " "));
-    } catch {
-      throw new L3cError("INVALID_ARGUMENT", `object key is not URL-encoded: ${rawKey.slice(0, 100)}`);
-    }
-    out.push({ bucket, key, etag: s3?.object?.eTag, size: s3?.object?.size });
-  }
-  return out;
 }
 
 /**
@@ -229,9 +184,9 @@ export async function handleQueueMessage(cfg: HookConfig, body: string | undefin
   } catch {
     return false;
   }
-  if (!event || !Array.isArray(event.Records)) return (event as { Event?: string })?.Event === "s3:TestEvent";
+  if (!event || !Array.isArray(event.Records)) return isTestEvent(event);
   let ok = true;
-  for (const ref of objectsFromS3Event(event)) {
+  for (const ref of objectsFromS3Event(event, cfg.eventKeys)) {
     if ((await handleObjectCreated(cfg, ref)).status === "failed") ok = false;
   }
   return ok;

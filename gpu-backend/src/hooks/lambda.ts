@@ -7,7 +7,8 @@
  * Lambda's own retry and on-failure destination apply.
  */
 import { S3Client } from "@aws-sdk/client-s3";
-import { type HookConfig, handleObjectCreated, handleQueueMessage, objectsFromS3Event } from "./core.js";
+import { type HookConfig, handleObjectCreated, handleQueueMessage } from "./core.js";
+import { objectsFromS3Event } from "./events.js";
 
 let cfg: HookConfig | undefined;
 
@@ -40,7 +41,7 @@ export async function handler(
     return { batchItemFailures };
   }
   const outcomes = [];
-  for (const ref of objectsFromS3Event(event)) outcomes.push(await handleObjectCreated(c, ref));
+  for (const ref of objectsFromS3Event(event, c.eventKeys)) outcomes.push(await handleObjectCreated(c, ref));
   const failed = outcomes.filter((o) => o.status === "failed");
   if (failed.length)
     throw new Error(`${failed.length} object(s) failed: ${failed.map((f) => f.key).join(", ")}`);

@@ -6,16 +6,19 @@
  * dead-lettered as permanent, and 503 when a transient failure remains after retries,
  * so the notifier redelivers (the hook is idempotent, so redelivery is safe).
  *
- * Environment: HOOKS_TOKEN (bearer the notifier sends), L3C_BACKEND_URL,
- * L3C_BACKEND_TOKEN, S3_ENDPOINT, S3_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
- * HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl), PORT (default 8789).
+ * The s3:TestEvent a notifier sends on subscription (versitygw: at start-up) gets 200.
+ *
+ * Environment: HOOKS_TOKEN (bearer the notifier sends), PORT (default 8789), and the
+ * hook core's variables (env.ts: L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT,
+ * HOOKS_EVENT_KEYS, ...); AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
  */
 
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { checkBearer } from "../auth.js";
-import { type HookConfig, handleObjectCreated, objectsFromS3Event } from "./core.js";
+import { type HookConfig, handleObjectCreated } from "./core.js";
 import { hookCoreConfigFromEnv, requireEnv } from "./env.js";
+import { isTestEvent, objectsFromS3Event } from "./events.js";
 
 export function createHookApp(cfg: HookConfig, token: string) {
   const app = new Hono();
@@ -30,9 +33,10 @@ export function createHookApp(cfg: HookConfig, token: string) {
     } catch {
       return c.json({ error: { code: "INVALID_ARGUMENT", message: "body is not JSON" } }, 400);
     }
+    if (isTestEvent(event)) return c.json({ outcomes: [] }, 200);
     let refs: ReturnType<typeof objectsFromS3Event>;
     try {
-      refs = objectsFromS3Event(event);
+      refs = objectsFromS3Event(event, cfg.eventKeys);
     } catch (e) {
       return c.json({ error: { code: "INVALID_ARGUMENT", message: (e as Error).message } }, 400);
     }
