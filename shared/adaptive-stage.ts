@@ -21,7 +21,8 @@
  *
  * ## State (per tile)
  * - `res[c][y][x]`: the network residual v - m of every coded sub-pixel (below), 0 before.
- * - one regression group per (s, c): A (25 x 25, symmetric, zero), b (25), theta (25, zero),
+ * - `err[c][y][x]`: the adapted residual e = r - d of every coded sub-pixel, 0 before.
+ * - one regression group per (s, c): A (30 x 30, symmetric, zero), b (30), theta (30, zero),
  *   a dirty flag;
  * - one temperature context per (s, c, sb, ab) (6 x 4 per (s, c)): E = S = 0.
  *
@@ -33,7 +34,7 @@
  *      M1 += w_k * mu;  M2 += w_k * ((s * s) * V + mu * mu)     (V = LOGISTIC_VAR)
  *    m = M1 / 32768; M2 = M2 / 32768; sd = sqrt(max(M2 - m * m, VAR_MIN)) (max: the
  *    larger; VAR_MIN when equal).
- * 2. Features F[0..24] (below), d = sum_i theta_i * F_i (i ascending, starting from 0),
+ * 2. Features F[0..29] (below), d = sum_i theta_i * F_i (i ascending, starting from 0),
  *    then d = min(d, sd + 1), d = max(d, -(sd + 1)); madd = floor(d * 256 + 0.5).
  * 3. act = (|F3| + |F4| + |F5| + |F6| + 2 * |F7|) / 6; sb = #{e in SD_EDGES : sd > e};
  *    ab = #{e in ACT_EDGES : act / (sd + 0.3) > e}; context t = (s, c, sb, ab);
@@ -42,9 +43,9 @@
  * 4. The coded distribution is the network's mixture with every mean increased by madd
  *    (before the mean clamp) and every clamped log-scale increased by lsadd and clamped
  *    again to [-512, 768].
- * 5. After coding value v: r = v - m; e = r - d; res = r;
+ * 5. After coding value v: r = v - m; e = r - d; res = r; err = e;
  *    E_t = E_t + e * e; S_t = S_t + sd * sd;
- *    wt = 1 / (sd * sd + 1); for i = 0..24: f = wt * F_i; for j = i..24: A_ij = A_ij + f * F_j;
+ *    wt = 1 / (sd * sd + 1); for i = 0..29: f = wt * F_i; for j = i..29: A_ij = A_ij + f * F_j;
  *    b_i = b_i + f * r; mark the group dirty.
  * At the start of each grid row of stage s, every dirty group (s, c) is solved,
  * theta = (A + LAMBDA I)^-1 b, by Cholesky (L L^T, row by row: for i, for j <= i:
@@ -63,9 +64,10 @@
  * - F0 = 1; F1 = r[0] (c >= 1, else 0); F2 = r[1] (c = 2, else 0).
  * - F3..F6: res of channel c at the causal same-stage neighbours W (0, -T), N (-T, 0),
  *   NW (-T, -T), NE (-T, +T) (pixel offsets, not mirrored; 0 when outside);
- *   F21..F24: their values minus m (0 when outside).
+ *   F21..F24: their values minus m, F25..F28: their err (0 when outside).
  * - Phase type: base stage 0; offset (h, h) type 1; (0, h) type 2; (h, 0) type 3.
- * - Types 1-3: F7 = (sum of res of channel c at PREV offsets, absent -> 0) / count;
+ * - Types 1-3: F7 = (sum of res of channel c at PREV offsets, absent -> 0) / count, F29 the
+ *   same of err (sums in PREV order);
  *   H0, H1, V0, V1 = Known(c) at the HPAIR and VPAIR offsets (default m);
  *   Ph = 0.5 (H0 + H1), Pv = 0.5 (V0 + V1), gh = |H0 - H1|, gv = |V0 - V1|,
  *   wh = 1 / ((gh + 1)(gh + 1)), wv likewise; F8 = Ph - m, F9 = Pv - m,
@@ -88,7 +90,7 @@ export const ADAPT_SCHEME = "adapt-1";
 
 /** Constants of adapt-1 (exact doubles; the C build writes them with the same digits). */
 export const ADAPT = Object.freeze({
-  FEATURES: 25,
+  FEATURES: 30,
   STAGES: 10,
   LAMBDA: 30,
   DECAY_LS: 0.98,
@@ -224,6 +226,7 @@ export class AdaptiveTile {
   /** Decoded values, 3 x H x W (128 where not yet coded). */
   readonly known: Uint8Array;
   private readonly res: Float64Array;
+  private readonly err: Float64Array;
   private readonly A: Float64Array;
   private readonly b: Float64Array;
   private readonly theta: Float64Array;
@@ -247,6 +250,7 @@ export class AdaptiveTile {
     this.plane = this.W * ((height + 7) & ~7);
     this.known = new Uint8Array(3 * this.plane).fill(128);
     this.res = new Float64Array(3 * this.plane);
+    this.err = new Float64Array(3 * this.plane);
     const groups = ADAPT.STAGES * 3;
     this.A = new Float64Array(groups * NF * NF);
     this.b = new Float64Array(groups * NF);
@@ -335,6 +339,7 @@ export class AdaptiveTile {
     const sd = this.sd;
     this.known[c * this.plane + o] = v;
     this.res[c * this.plane + o] = r;
+    this.err[c * this.plane + o] = e;
     const t = this.ctx;
     this.E[t] = this.E[t] + e * e;
     this.S[t] = this.S[t] + sd * sd;
@@ -375,6 +380,7 @@ export class AdaptiveTile {
     const F = this.F;
     const K = this.known;
     const R = this.res;
+    const E = this.err;
     const P = this.plane;
     const W = this.W;
     F.fill(0);
@@ -388,6 +394,7 @@ export class AdaptiveTile {
         const o = a * W + b;
         F[3 + q] = R[c * P + o];
         F[21 + q] = K[c * P + o] - m;
+        F[25 + q] = E[c * P + o];
       }
     }
     if (ptype === 0) {
@@ -412,11 +419,16 @@ export class AdaptiveTile {
     const h = step >> 1;
     const prev = PREV[ptype];
     let ep = 0;
+    let ee = 0;
     for (const [a, b] of prev) {
       const o = this.nb(y, x, a * h, b * h);
-      if (o >= 0) ep += R[c * P + o];
+      if (o >= 0) {
+        ep += R[c * P + o];
+        ee += E[c * P + o];
+      }
     }
     F[7] = ep / prev.length;
+    F[29] = ee / prev.length;
     const hp = HPAIR[ptype];
     const vp = VPAIR[ptype];
     const oh0 = this.nb(y, x, hp[0][0] * h, hp[0][1] * h);

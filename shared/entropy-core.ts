@@ -47,6 +47,11 @@ export interface TileCoderOptions {
 
 export interface EntropyCore {
   readonly name: string;
+  /**
+   * Encoder policy helper (decoding never calls it): the most probable level of each of
+   * the C x hw z symbols (layout of TileCoder.z), the lowest on ties.
+   */
+  zMode(params: Int32Array, C: number, K: number, L: number, hw: number): Uint8Array;
   encoder(opts: TileCoderOptions & { symbols: number }): TileCoder;
   decoder(data: Uint8Array, opts: TileCoderOptions): TileCoder;
 }
@@ -158,6 +163,19 @@ class TsTileCoder implements TileCoder {
 /** The TypeScript reference implementation. */
 export const tsCore: EntropyCore = {
   name: "ts",
+  zMode(p, C, K, L, hw) {
+    const mix = new MixtureCdf(32);
+    const out = new Uint8Array(C * hw);
+    const ck = C * K;
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < hw; i++) {
+        const t = mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck).table();
+        let arg = 0;
+        for (let v = 1; v < L; v++) if (t[v + 1] - t[v] > t[arg + 1] - t[arg]) arg = v;
+        out[c * hw + i] = arg;
+      }
+    return out;
+  },
   encoder: (opts) => new TsTileCoder(opts, new RangeEncoder(Math.max(1024, opts.width * opts.height))),
   decoder: (data, opts) => new TsTileCoder(opts, undefined, new RangeDecoder(data)),
 };

@@ -397,6 +397,30 @@ void EXPORT(l3c_code_z)(int32_t decode, Coder *c, const int32_t *p, int32_t C, i
     }
 }
 
+/*
+ * Encoder policy helper (not part of decoding): the most probable level of every z symbol
+ * of one level (same layout as l3c_code_z), the first on ties.
+ */
+void EXPORT(l3c_z_mode)(const int32_t *p, int32_t C, int32_t K, int32_t L, int32_t hw, uint8_t *out) {
+  Mix m;
+  int32_t ck = C * K;
+  for (int32_t ch = 0; ch < C; ch++)
+    for (int32_t i = 0; i < hw; i++) {
+      prepare(&m, L, K, p, i * 3 * ck + ch * K, ck, 2 * ck, 0, 0, 0);
+      double prev = 0, best = -1;
+      int32_t arg = 0;
+      for (int32_t v = 0; v < L; v++) {
+        double c1 = cdf(&m, v + 1);
+        if (c1 - prev > best) {
+          best = c1 - prev;
+          arg = v;
+        }
+        prev = c1;
+      }
+      out[ch * hw + i] = (uint8_t)arg;
+    }
+}
+
 /* ------------------------------------------------------------------ pixel stages */
 
 /*
@@ -404,7 +428,7 @@ void EXPORT(l3c_code_z)(int32_t decode, Coder *c, const int32_t *p, int32_t C, i
  * coded), the network residual planes (3 x H x W doubles) and the adaptive stage's
  * statistics (see adaptive-stage.ts).
  */
-#define NF 25
+#define NF 30
 #define NSTAGES 10
 #define NSB 6
 #define NACT 4
@@ -424,7 +448,8 @@ typedef struct {
 typedef struct {
   int32_t w, h, W, H, adapt;
   uint8_t *known;
-  double *res;
+  double *res;  /* network residuals r = v - m */
+  double *err;  /* adapted residuals e = r - d */
   Group *groups;   /* NSTAGES x 3 */
   TempCtx *temps;  /* NSTAGES x 3 x NSB x NACT */
 } Tile;
@@ -444,9 +469,10 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
   for (uint32_t i = 0; i < 3 * plane; i++) t->known[i] = 128;
   if (adapt) {
     t->res = l3c_alloc(3 * plane * sizeof(double));
+    t->err = l3c_alloc(3 * plane * sizeof(double));
     t->groups = l3c_alloc(NSTAGES * 3 * sizeof(Group));
     t->temps = l3c_alloc(NSTAGES * 3 * NSB * NACT * sizeof(TempCtx));
-    if (!t->res || !t->groups || !t->temps) return 0;
+    if (!t->res || !t->err || !t->groups || !t->temps) return 0;
   }
   return t;
 }
@@ -524,6 +550,7 @@ static void features(const Tile *t, int32_t ptype, int32_t half, int32_t step, i
   const int32_t plane = t->W * t->H;
   const uint8_t *K = t->known;
   const double *R = t->res;
+  const double *E = t->err;
   for (int32_t i = 0; i < NF; i++) F[i] = 0;
   F[0] = 1;
   if (c >= 1) F[1] = eprev[0];
@@ -534,6 +561,7 @@ static void features(const Tile *t, int32_t ptype, int32_t half, int32_t step, i
       int32_t o = a * t->W + b;
       F[3 + q] = R[c * plane + o];
       F[21 + q] = K[c * plane + o] - m;
+      F[25 + q] = E[c * plane + o];
     }
   }
   if (ptype == 0) {
@@ -555,12 +583,16 @@ static void features(const Tile *t, int32_t ptype, int32_t half, int32_t step, i
     }
     return;
   }
-  double ep = 0;
+  double ep = 0, ee = 0;
   for (int32_t q = 0; q < NPREV[ptype]; q++) {
     int32_t o = nb_at(t, y, x, PREV[ptype][q][0] * half, PREV[ptype][q][1] * half);
-    if (o >= 0) ep += R[c * plane + o];
+    if (o >= 0) {
+      ep += R[c * plane + o];
+      ee += E[c * plane + o];
+    }
   }
   F[7] = ep / NPREV[ptype];
+  F[29] = ee / NPREV[ptype];
   int32_t oh0 = nb_at(t, y, x, HPAIR[ptype][0][0] * half, HPAIR[ptype][0][1] * half);
   int32_t oh1 = nb_at(t, y, x, HPAIR[ptype][1][0] * half, HPAIR[ptype][1][1] * half);
   int32_t ov0 = nb_at(t, y, x, VPAIR[ptype][0][0] * half, VPAIR[ptype][0][1] * half);
@@ -698,6 +730,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           double yres = v - m, e = yres - d;
           eprev[c] = yres;
           t->res[c * plane + o] = yres;
+          t->err[c * plane + o] = e;
           tc->E += e * e;
           tc->S += sd * sd;
           double wt = 1.0 / (sd * sd + 1.0);

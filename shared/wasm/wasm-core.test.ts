@@ -141,6 +141,16 @@ describe("wasm entropy core", () => {
     );
   });
 
+  it("finds the same z modes as the reference", () => {
+    for (const seed of [1, 2, 3]) {
+      const t = makeCase(seed, 40, 24, 1 + seed * 3);
+      const ref = tsCore.zMode(t.z.p, t.z.C, t.K, 25, t.z.hw);
+      expect(new Set(ref).size).toBeGreaterThan(1);
+      for (const core of cores)
+        expect(Buffer.from(core.zMode(t.z.p, t.z.C, t.K, 25, t.z.hw)).equals(Buffer.from(ref))).toBe(true);
+    }
+  });
+
   it("the adaptive stage changes the bytes, and a decoder without it cannot reproduce the pixels", () => {
     const t = makeCase(7, 64, 48, 4);
     const off = encode(tsCore, t, false);

@@ -32,6 +32,7 @@ interface Exports {
     sym: number,
   ): void;
   l3c_tile_new(w: number, h: number, adapt: number): number;
+  l3c_z_mode(p: number, C: number, K: number, L: number, hw: number, out: number): void;
   l3c_code_stage(
     decode: number,
     c: number,
@@ -200,6 +201,23 @@ export function wasmCore(module: WebAssembly.Module, name = "wasm"): EntropyCore
   };
   return {
     name,
+    zMode(params, C, K, L, hw) {
+      const [x, release] = take();
+      const mark = x.l3c_mark();
+      try {
+        const p = x.l3c_alloc(params.byteLength);
+        const o = x.l3c_alloc(C * hw);
+        if (!p || !o) throw new L3cError("INTERNAL", "l3c-core: out of memory");
+        new Uint8Array(x.memory.buffer, p, params.byteLength).set(
+          new Uint8Array(params.buffer, params.byteOffset, params.byteLength),
+        );
+        x.l3c_z_mode(p, C, K, L, hw, o);
+        return new Uint8Array(x.memory.buffer, o, C * hw).slice();
+      } finally {
+        x.l3c_release(mark);
+        release();
+      }
+    },
     encoder(opts: TileCoderOptions & { symbols: number }) {
       const [x, release] = take();
       return new WasmTileCoder(x, release, opts, false, undefined, 3 * opts.symbols + 64);
