@@ -52,6 +52,15 @@ export interface EntropyCore {
    * the C x hw z symbols (layout of TileCoder.z), the lowest on ties.
    */
   zMode(params: Int32Array, C: number, K: number, L: number, hw: number): Uint8Array;
+  /** The table C(0..n) of one mixture (conformance vectors; MixtureCdf.table). */
+  mixtureTable(
+    n: number,
+    K: number,
+    logits: Int32Array,
+    means: Int32Array,
+    logScales: Int32Array,
+    shifts?: Int32Array,
+  ): Int32Array;
   encoder(opts: TileCoderOptions & { symbols: number }): TileCoder;
   decoder(data: Uint8Array, opts: TileCoderOptions): TileCoder;
 }
@@ -163,6 +172,9 @@ class TsTileCoder implements TileCoder {
 /** The TypeScript reference implementation. */
 export const tsCore: EntropyCore = {
   name: "ts",
+  mixtureTable(n, K, logits, means, logScales, shifts) {
+    return new MixtureCdf(32).prepare(n, K, logits, means, logScales, 0, 1, shifts).table();
+  },
   zMode(p, C, K, L, hw) {
     const mix = new MixtureCdf(32);
     const out = new Uint8Array(C * hw);

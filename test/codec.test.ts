@@ -33,16 +33,18 @@ type Setup = {
   runtime: "node" | "wasm";
   threads: number;
   optimization: "disabled" | "basic" | "extended" | "all";
+  /** The entropy core: the TypeScript reference or a wasm build (same bytes). */
+  core: "ts" | "wasm" | "wasm-simd";
 };
 const SETUPS: Setup[] = [
-  { runtime: "node", threads: 1, optimization: "all" },
-  { runtime: "node", threads: 2, optimization: "disabled" },
-  { runtime: "wasm", threads: 1, optimization: "basic" },
-  { runtime: "wasm", threads: 2, optimization: "all" },
+  { runtime: "node", threads: 1, optimization: "all", core: "wasm-simd" },
+  { runtime: "node", threads: 2, optimization: "disabled", core: "ts" },
+  { runtime: "wasm", threads: 1, optimization: "basic", core: "wasm" },
+  { runtime: "wasm", threads: 2, optimization: "all", core: "ts" },
 ];
 
 const codecs = new Map<string, Codec>();
-const key = (s: Setup) => `${s.runtime}/${s.threads}/${s.optimization}`;
+const key = (s: Setup) => `${s.runtime}/${s.threads}/${s.optimization}/${s.core}`;
 
 beforeAll(async () => {
   for (const s of SETUPS) codecs.set(key(s), await Codec.create({ ...s, modelsDir: FIXTURES }));
@@ -91,6 +93,20 @@ async function crossCheck(img: RawImage, tileSize = 64, model = "tiny") {
 describe("codec with the tiny fixture model", () => {
   it("is lossless across runtimes, threads and optimization levels (generated images)", async () => {
     await crossCheck(syntheticImage(150, 70, 3, 9));
+  });
+
+  it("with the adaptive stage (adapt-1) and the z1-mode encoder policy, across runtimes and entropy cores", async () => {
+    const streams = await crossCheck(syntheticImage(150, 70, 3, 9), 64, "tiny-adapt");
+    // the adaptive stage really runs: the same image without it codes to other bytes
+    const plain = await codecs.get(key(SETUPS[0]))!.encode(syntheticImage(150, 70, 3, 9), {
+      tileSize: 64,
+      verify: false,
+      model: "tiny",
+      storedFallback: false,
+    });
+    const adapted = streams.get(key(SETUPS[0]))!;
+    expect(Buffer.from(adapted.subarray(60)).equals(Buffer.from(plain.bytes.subarray(60)))).toBe(false);
+    expect(new Set([...streams.values()].map((b) => Buffer.from(b).toString("hex"))).size).toBe(1);
   });
 
   it("also for the phase4 architecture", async () => {

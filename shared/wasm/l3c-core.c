@@ -244,6 +244,9 @@ typedef struct {
   int32_t k, n, guess;
   double scale;
   double w[MAXK], mu[MAXK], g[MAXK];
+  /* for readjust: each kept component's unclamped mean and clamped log-scale */
+  double mur[MAXK];
+  int32_t lsr[MAXK];
 } Mix;
 
 static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -259,6 +262,7 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
   double mx = -32768;
   int32_t kmax = 0;
   double l[MAXK];
+  int32_t lsv[MAXK];
   const double mulo = -256.0 * n, muhi = 512.0 * n;
   for (int32_t j = 0; j < K; j++) {
     int32_t v = clampi(p[off + j], -32768, 32768);
@@ -267,9 +271,12 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
       kmax = j;
     }
     l[j] = v;
-    double mu = (double)p[off + mo + j] + (shifts ? shifts[j] : 0) + madd;
+    double mu = (double)p[off + mo + j] + (shifts ? shifts[j] : 0);
+    m->mur[j] = mu;
+    mu += madd;
     m->mu[j] = mu < mulo ? mulo : (mu > muhi ? muhi : mu);
     int32_t ls = clampi(p[off + so + j], -512, 768);
+    lsv[j] = ls;
     if (lsadd) ls = clampi(ls + lsadd, -512, 768);
     m->g[j] = EXP_Q20[512 + ls];
   }
@@ -292,6 +299,8 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
     m->w[a] = wj;
     m->mu[a] = m->mu[j];
     m->g[a] = m->g[j];
+    m->mur[a] = m->mur[j];
+    m->lsr[a] = lsv[j];
     a++;
   }
   m->w[max_at] += 32768.0 - sum;
@@ -304,6 +313,24 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
   /* Math.round: floor(x + 0.5) */
   double gq = floor_(m->mu[best] / 256.0 + 0.5);
   m->guess = gq < 0 ? 0 : (gq > n - 1 ? n - 1 : (int32_t)gq);
+}
+
+/*
+ * The same mixture with every mean shifted by madd (Q8) and every log-scale by lsadd (Q7)
+ * from what prepare() was given: identical to calling prepare() with those values (the
+ * weights do not depend on them), without recomputing the weights.
+ */
+static void readjust(Mix *m, int32_t madd, int32_t lsadd) {
+  const double mulo = -256.0 * m->n, muhi = 512.0 * m->n;
+  int32_t best = 0;
+  for (int32_t j = 0; j < m->k; j++) {
+    double mu = m->mur[j] + madd;
+    m->mu[j] = mu < mulo ? mulo : (mu > muhi ? muhi : mu);
+    m->g[j] = EXP_Q20[512 + clampi(m->lsr[j] + lsadd, -512, 768)];
+    if (m->w[j] > m->w[best]) best = j;
+  }
+  double gq = floor_(m->mu[best] / 256.0 + 0.5);
+  m->guess = gq < 0 ? 0 : (gq > m->n - 1 ? m->n - 1 : (int32_t)gq);
 }
 
 static inline double cdf(const Mix *m, int32_t v) {
@@ -395,6 +422,16 @@ void EXPORT(l3c_code_z)(int32_t decode, Coder *c, const int32_t *p, int32_t C, i
       else
         mix_encode(c, &m, sym[ch * hw + i]);
     }
+}
+
+/*
+ * The whole table C(0..n) of one mixture (conformance vectors): params = K logits, K means,
+ * K log-scales; shifts: K Q8 shifts or 0.
+ */
+void EXPORT(l3c_mix_table)(int32_t n, int32_t K, const int32_t *params, const int32_t *shifts, int32_t *out) {
+  Mix m;
+  prepare(&m, n, K, params, 0, K, 2 * K, shifts, 0, 0);
+  for (int32_t v = 0; v <= n; v++) out[v] = (int32_t)cdf(&m, v);
 }
 
 /*
@@ -715,7 +752,10 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
           lsadd = temp_offset(tc);
         }
-        prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, madd, lsadd);
+        if (adapt)
+          readjust(&mx, madd, lsadd);
+        else
+          prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
         int32_t v;
         if (decode) {
           v = mix_decode(cd, &mx);

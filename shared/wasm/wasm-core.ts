@@ -33,6 +33,7 @@ interface Exports {
   ): void;
   l3c_tile_new(w: number, h: number, adapt: number): number;
   l3c_z_mode(p: number, C: number, K: number, L: number, hw: number, out: number): void;
+  l3c_mix_table(n: number, K: number, params: number, shifts: number, out: number): void;
   l3c_code_stage(
     decode: number,
     c: number,
@@ -199,25 +200,52 @@ export function wasmCore(module: WebAssembly.Module, name = "wasm"): EntropyCore
     const x = free.pop() ?? (new WebAssembly.Instance(module, {}).exports as unknown as Exports);
     return [x, () => free.push(x)];
   };
+  /** Runs f on an instance with scratch memory released afterwards. */
+  const withScratch = <T>(
+    f: (x: Exports, put: (a: Int32Array | Uint8Array) => number, alloc: (n: number) => number) => T,
+  ): T => {
+    const [x, release] = take();
+    const mark = x.l3c_mark();
+    const alloc = (n: number) => {
+      const p = x.l3c_alloc(n);
+      if (!p) throw new L3cError("INTERNAL", "l3c-core: out of memory");
+      return p;
+    };
+    const put = (a: Int32Array | Uint8Array) => {
+      const p = alloc(a.byteLength);
+      new Uint8Array(x.memory.buffer, p, a.byteLength).set(
+        new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+      );
+      return p;
+    };
+    try {
+      return f(x, put, alloc);
+    } finally {
+      x.l3c_release(mark);
+      release();
+    }
+  };
   return {
     name,
-    zMode(params, C, K, L, hw) {
-      const [x, release] = take();
-      const mark = x.l3c_mark();
-      try {
-        const p = x.l3c_alloc(params.byteLength);
-        const o = x.l3c_alloc(C * hw);
-        if (!p || !o) throw new L3cError("INTERNAL", "l3c-core: out of memory");
-        new Uint8Array(x.memory.buffer, p, params.byteLength).set(
-          new Uint8Array(params.buffer, params.byteOffset, params.byteLength),
-        );
+    zMode: (params, C, K, L, hw) =>
+      withScratch((x, put, alloc) => {
+        const p = put(params);
+        const o = alloc(C * hw);
         x.l3c_z_mode(p, C, K, L, hw, o);
         return new Uint8Array(x.memory.buffer, o, C * hw).slice();
-      } finally {
-        x.l3c_release(mark);
-        release();
-      }
-    },
+      }),
+    mixtureTable: (n, K, logits, means, logScales, shifts) =>
+      withScratch((x, put, alloc) => {
+        const p = new Int32Array(3 * K);
+        p.set(logits.subarray(0, K));
+        p.set(means.subarray(0, K), K);
+        p.set(logScales.subarray(0, K), 2 * K);
+        const at = put(p);
+        const sh = shifts ? put(Int32Array.from(shifts.subarray(0, K))) : 0;
+        const o = alloc(4 * (n + 1));
+        x.l3c_mix_table(n, K, at, sh, o);
+        return new Int32Array(x.memory.buffer, o, n + 1).slice();
+      }),
     encoder(opts: TileCoderOptions & { symbols: number }) {
       const [x, release] = take();
       return new WasmTileCoder(x, release, opts, false, undefined, 3 * opts.symbols + 64);

@@ -173,6 +173,24 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       64,
     ),
     "model-tiny-gray": await modelCase("tiny fixture model, GRAY8 37x21", 37, 21, 1, 64),
+    "model-tiny-adapt-rgb": await modelCase(
+      "tiny fixture model with the adaptive stage adapt-1 and the z1-mode encoder, RGB 150x70, tile 64",
+      150,
+      70,
+      3,
+      64,
+      FIXTURE_MODELS,
+      "tiny-adapt",
+    ),
+    "model-l3c-pyramid-v3-rgb": await modelCase(
+      "the default model l3c-pyramid-v3 (v2's graphs + the adaptive stage adapt-1), RGB 150x100, tile 64",
+      150,
+      100,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v3",
+    ),
     // The shipped models: their streams must decode to these pixels in every release.
     "model-l3c-pyramid-v2-rgb": await modelCase(
       "the shipped model l3c-pyramid-v2 (v1's graphs + static z3 tables), RGB 90x60, tile 64",

@@ -13,9 +13,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeImage } from "../../shared/container.js";
+import { type EntropyCore, tsCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
-import { coefShift, coefShift2, MixtureCdf } from "../../shared/logistic-mixture.js";
-import { RangeDecoder, RangeEncoder } from "../../shared/range-coder.js";
+import { coefShift, coefShift2 } from "../../shared/logistic-mixture.js";
 
 export const VECTORS_DIR = new URL(".", import.meta.url).pathname;
 
@@ -31,23 +31,26 @@ type Decoder = (input: Uint8Array, modelsDir?: string) => Promise<{ pixels: Uint
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export const libraryDecoder: Decoder = async (input, modelsDir) => {
-  try {
-    if (modelsDir) {
-      const { Codec } = await import("../../gpu-backend/src/codec.js");
-      const codec = await Codec.create({ modelsDir: ROOT + modelsDir, threads: 1 });
-      try {
-        return { pixels: (await codec.decode(input)).data };
-      } finally {
-        await codec.close();
+/** The library with one entropy core ("ts": the TypeScript reference; "wasm", "wasm-simd"). */
+export const libraryDecoder =
+  (core: "ts" | "wasm" | "wasm-simd" = "ts"): Decoder =>
+  async (input, modelsDir) => {
+    try {
+      if (modelsDir) {
+        const { Codec } = await import("../../gpu-backend/src/codec.js");
+        const codec = await Codec.create({ modelsDir: ROOT + modelsDir, threads: 1, core });
+        try {
+          return { pixels: (await codec.decode(input)).data };
+        } finally {
+          await codec.close();
+        }
       }
+      return { pixels: (await decodeImage(input)).data };
+    } catch (e) {
+      if (e instanceof L3cError) return { error: e.code };
+      throw e;
     }
-    return { pixels: (await decodeImage(input)).data };
-  } catch (e) {
-    if (e instanceof L3cError) return { error: e.code };
-    throw e;
-  }
-};
+  };
 
 export function commandDecoder(cmd: string): Decoder {
   return async (input) => {
@@ -67,7 +70,11 @@ export function commandDecoder(cmd: string): Decoder {
   };
 }
 
-export async function runCase(dir: string, decoder: Decoder): Promise<CaseResult> {
+export async function runCase(
+  dir: string,
+  decoder: Decoder,
+  core: EntropyCore = tsCore,
+): Promise<CaseResult> {
   const name = dir.split("/").pop() ?? dir;
   const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
   const read = (f: string) => {
@@ -90,22 +97,32 @@ export async function runCase(dir: string, decoder: Decoder): Promise<CaseResult
   }
   if (meta.kind === "range-coder") {
     const bytes = read(meta.input);
-    const cdfs: number[][] = meta.cdfs;
-    const dec = new RangeDecoder(bytes);
-    const enc = new RangeEncoder();
-    for (const [c, s] of meta.symbols as Array<[number, number]>) {
-      const got = dec.decodeSymbol(cdfs[c]);
-      if (got !== s) return fail(`decoded ${got}, expected ${s}`);
-      enc.encodeSymbol(cdfs[c], s);
+    const cdfs = (meta.cdfs as number[][]).map((c) => Int32Array.from(c));
+    const symbols = meta.symbols as Array<[number, number]>;
+    const opts = { width: 1, height: 1, adapt: false };
+    const dec = core.decoder(bytes, opts);
+    const enc = core.encoder({ ...opts, symbols: symbols.length });
+    try {
+      const one = new Uint8Array(1);
+      for (const [c, s] of symbols) {
+        dec.table(cdfs[c], one);
+        if (one[0] !== s) return fail(`decoded ${one[0]}, expected ${s}`);
+        one[0] = s;
+        enc.table(cdfs[c], one);
+      }
+      if (sha256(enc.finish()) !== sha256(bytes)) return fail("re-encoding gives different bytes");
+    } finally {
+      dec.dispose();
+      enc.dispose();
     }
-    if (sha256(enc.finish()) !== sha256(bytes)) return fail("re-encoding gives different bytes");
     return { name, ok: true, message: `${meta.symbols.length} symbols` };
   }
   if (meta.kind === "mixture-cdf") {
-    const mix = new MixtureCdf();
     for (const [i, c] of (meta.cases as Array<Record<string, never>>).entries()) {
-      mix.prepare(c.n, c.k, c.logits, c.means, c.logScales, 0, 1, c.shifts ?? undefined);
-      const t = Array.from(mix.table());
+      const ints = (a?: number[]) => (a ? Int32Array.from(a) : undefined);
+      const t = Array.from(
+        core.mixtureTable(c.n, c.k, ints(c.logits)!, ints(c.means)!, ints(c.logScales)!, ints(c.shifts)),
+      );
       if (t.join(",") !== (c.cdf as number[]).join(",")) return fail(`case ${i}: cdf differs`);
     }
     for (const c of meta.coefShifts as Array<Record<string, number>>) {
@@ -122,19 +139,22 @@ export async function runCase(dir: string, decoder: Decoder): Promise<CaseResult
   return fail(`unknown kind ${meta.kind}`);
 }
 
-export async function runAll(decoder: Decoder = libraryDecoder): Promise<CaseResult[]> {
+export async function runAll(
+  decoder: Decoder = libraryDecoder(),
+  core: EntropyCore = tsCore,
+): Promise<CaseResult[]> {
   const dirs = readdirSync(VECTORS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(VECTORS_DIR, d.name, "case.json")))
     .map((d) => join(VECTORS_DIR, d.name))
     .sort();
   const out: CaseResult[] = [];
-  for (const d of dirs) out.push(await runCase(d, decoder));
+  for (const d of dirs) out.push(await runCase(d, decoder, core));
   return out;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "")) {
   const i = process.argv.indexOf("--decoder");
-  const results = await runAll(i > 0 ? commandDecoder(process.argv[i + 1]) : libraryDecoder);
+  const results = await runAll(i > 0 ? commandDecoder(process.argv[i + 1]) : libraryDecoder());
   for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name.padEnd(24)} ${r.message}`);
   const failed = results.filter((r) => !r.ok).length;
   console.log(`${results.length - failed}/${results.length} passed`);

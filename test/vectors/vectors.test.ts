@@ -2,15 +2,21 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadWasmCore } from "../../gpu-backend/src/wasm-core-node.js";
+import { tsCore } from "../../shared/entropy-core.js";
 import { buildCases } from "./cases.js";
-import { runAll, VECTORS_DIR } from "./runner.js";
+import { libraryDecoder, runAll, VECTORS_DIR } from "./runner.js";
 
 describe("conformance vectors", () => {
-  it("every committed case passes with the TypeScript implementation", async () => {
-    const results = await runAll();
-    expect(results.length).toBeGreaterThanOrEqual(14);
-    for (const r of results) expect(r, `${r.name}: ${r.message}`).toMatchObject({ ok: true });
-  });
+  it.each(["ts", "wasm", "wasm-simd"] as const)(
+    "every committed case passes with the %s entropy core",
+    async (kind) => {
+      const core = kind === "ts" ? tsCore : loadWasmCore(kind);
+      const results = await runAll(libraryDecoder(kind), core);
+      expect(results.length).toBeGreaterThanOrEqual(20);
+      for (const r of results) expect(r, `${r.name}: ${r.message}`).toMatchObject({ ok: true });
+    },
+  );
 
   it("regenerating the cases would not change the committed golden files", async () => {
     const cases = await buildCases();

@@ -44,8 +44,8 @@ export async function startWebEnv(bindings: Record<string, string> = {}): Promis
   rmSync(models, { recursive: true, force: true });
   mkdirSync(models, { recursive: true });
   cpSync(join(ROOT, "test/fixtures/models/tiny"), join(models, "tiny"), { recursive: true });
-  cpSync(join(ROOT, "models/l3c-pyramid-v2"), join(models, "l3c-pyramid-v2"), { recursive: true });
-  writeFileSync(join(models, "default"), "l3c-pyramid-v2\n");
+  cpSync(join(ROOT, "models/l3c-pyramid-v3"), join(models, "l3c-pyramid-v3"), { recursive: true });
+  writeFileSync(join(models, "default"), "l3c-pyramid-v3\n");
   const s3 = await startS3();
   const backend = await startBackend({ L3C_MODELS_DIR: models });
   const edge = await startEdge(
