@@ -60,7 +60,7 @@ describe("backend service", () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await (await fetch(`${base}/readyz`)).json();
     expect(ready).toMatchObject({ ready: true, executionProvider: "cpu", workers: 2 });
-    expect(ready.models.map((m: { name: string }) => m.name)).toEqual(["tiny", "tiny-phase4"]);
+    expect(ready.models.map((m: { name: string }) => m.name)).toEqual(["tiny", "tiny-adapt", "tiny-phase4"]);
     const api = await (await fetch(`${base}/openapi.json`)).json();
     expect(Object.keys(api.paths)).toContain("/v1/encode");
     const m = await (await fetch(`${base}/metrics`)).text();
