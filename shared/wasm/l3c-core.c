@@ -489,6 +489,13 @@ typedef struct {
   double *err;  /* adapted residuals e = r - d */
   Group *groups;   /* NSTAGES x 3 */
   TempCtx *temps;  /* NSTAGES x 3 x NSB x NACT */
+  /* The current grid row's regression samples per channel, added to A and b at the row's
+     end: A and b are read only at row starts, and adding sample by sample per element in
+     coding order is the spec's arithmetic exactly (it only keeps each sum in a register). */
+  double *rowFw;   /* 3 x cap x NF: wt * F_i */
+  double *rowF;    /* 3 x cap x NF: F_j */
+  double *rowY;    /* 3 x cap: r */
+  int32_t rowCap, rowN[3];
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
@@ -509,7 +516,11 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
     t->err = l3c_alloc(3 * plane * sizeof(double));
     t->groups = l3c_alloc(NSTAGES * 3 * sizeof(Group));
     t->temps = l3c_alloc(NSTAGES * 3 * NSB * NACT * sizeof(TempCtx));
-    if (!t->res || !t->err || !t->groups || !t->temps) return 0;
+    t->rowCap = t->W / 2 + 1;
+    t->rowFw = l3c_alloc(3 * t->rowCap * NF * sizeof(double));
+    t->rowF = l3c_alloc(3 * t->rowCap * NF * sizeof(double));
+    t->rowY = l3c_alloc(3 * t->rowCap * sizeof(double));
+    if (!t->res || !t->err || !t->groups || !t->temps || !t->rowFw || !t->rowF || !t->rowY) return 0;
   }
   return t;
 }
@@ -774,12 +785,13 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           tc->E += e * e;
           tc->S += sd * sd;
           double wt = 1.0 / (sd * sd + 1.0);
+          int32_t n = t->rowN[c]++;
+          double *fw = t->rowFw + ((uintptr_t)c * t->rowCap + n) * NF, *fs = t->rowF + ((uintptr_t)c * t->rowCap + n) * NF;
           for (int32_t i = 0; i < NF; i++) {
-            double fi = wt * F[i];
-            double *Ai = g->A + i * NF;
-            for (int32_t j = i; j < NF; j++) Ai[j] += fi * F[j];
-            g->b[i] += fi * yres;
+            fw[i] = wt * F[i];
+            fs[i] = F[i];
           }
+          t->rowY[c * t->rowCap + n] = yres;
           g->dirty = 1;
         }
       }
@@ -787,6 +799,20 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
     if (adapt) {
       for (int32_t c = 0; c < 3; c++) {
         Group *g = &t->groups[stage * 3 + c];
+        const int32_t N = t->rowN[c];
+        const double *fw = t->rowFw + (uintptr_t)c * t->rowCap * NF, *fs = t->rowF + (uintptr_t)c * t->rowCap * NF;
+        const double *ys = t->rowY + c * t->rowCap;
+        for (int32_t i = 0; i < NF; i++) {
+          for (int32_t j = i; j < NF; j++) {
+            double acc = g->A[i * NF + j];
+            for (int32_t k = 0; k < N; k++) acc += fw[k * NF + i] * fs[k * NF + j];
+            g->A[i * NF + j] = acc;
+          }
+          double accb = g->b[i];
+          for (int32_t k = 0; k < N; k++) accb += fw[k * NF + i] * ys[k];
+          g->b[i] = accb;
+        }
+        t->rowN[c] = 0;
         for (int32_t i = 0; i < NF; i++) {
           for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= ADAPT_DECAY_LS;
           g->b[i] *= ADAPT_DECAY_LS;
