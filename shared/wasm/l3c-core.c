@@ -527,14 +527,11 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
 
 /* coefficient shifts of G (c = 1) and B (c = 2): coefShift / coefShift2 */
 static inline void coef_shifts(int32_t c, const int32_t *coef, int32_t K, int32_t xr, int32_t xg, int32_t *out) {
+  /* |products| < 2^23, so int32 arithmetic is exact, and >> 5 of an int32 is floor(/ 32) */
   for (int32_t k = 0; k < K; k++) {
-    double v;
-    if (c == 1)
-      v = (double)clampi(coef[k], -4096, 4096) * (2 * xr - 255);
-    else
-      v = (double)clampi(coef[K + k], -4096, 4096) * (2 * xr - 255) +
-          (double)clampi(coef[2 * K + k], -4096, 4096) * (2 * xg - 255);
-    out[k] = (int32_t)floor_(v / 32.0);
+    int32_t v = c == 1 ? clampi(coef[k], -4096, 4096) * (2 * xr - 255)
+                       : clampi(coef[K + k], -4096, 4096) * (2 * xr - 255) + clampi(coef[2 * K + k], -4096, 4096) * (2 * xg - 255);
+    out[k] = v >> 5;
   }
 }
 
@@ -803,7 +800,24 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         const double *fw = t->rowFw + (uintptr_t)c * t->rowCap * NF, *fs = t->rowF + (uintptr_t)c * t->rowCap * NF;
         const double *ys = t->rowY + c * t->rowCap;
         for (int32_t i = 0; i < NF; i++) {
-          for (int32_t j = i; j < NF; j++) {
+          /* four independent sums at a time (each still in sample order) */
+          int32_t j = i;
+          for (; j + 4 <= NF; j += 4) {
+            double a0 = g->A[i * NF + j], a1 = g->A[i * NF + j + 1], a2 = g->A[i * NF + j + 2],
+                   a3 = g->A[i * NF + j + 3];
+            for (int32_t k = 0; k < N; k++) {
+              const double f = fw[k * NF + i], *x = fs + k * NF + j;
+              a0 += f * x[0];
+              a1 += f * x[1];
+              a2 += f * x[2];
+              a3 += f * x[3];
+            }
+            g->A[i * NF + j] = a0;
+            g->A[i * NF + j + 1] = a1;
+            g->A[i * NF + j + 2] = a2;
+            g->A[i * NF + j + 3] = a3;
+          }
+          for (; j < NF; j++) {
             double acc = g->A[i * NF + j];
             for (int32_t k = 0; k < N; k++) acc += fw[k * NF + i] * fs[k * NF + j];
             g->A[i * NF + j] = acc;
