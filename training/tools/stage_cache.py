@@ -6,7 +6,9 @@ pixels and, per pixel stage, the int32 parameter tensor (gh, gw, 12K) in coding 
 plus the tile's z bits. The adaptive-stage experiments read these files, so that the
 networks run once per image instead of once per experiment.
 
-    python tools/stage_cache.py --model ../models/l3c-pyramid-v2 --set val --set kodak --out /work/cache
+    python tools/stage_cache.py --model ../models/l3c-pyramid-v2 --set val --set kodak --out /tmp/l3c-cache
+    python tools/stage_cache.py ... --z1 mode      # the encoder policy z1 = mode of its prior
+    python tools/stage_cache.py ... --set train --limit 120   # a seeded sample of the training split
 """
 
 from __future__ import annotations
@@ -20,9 +22,45 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from l3c.data import load_split  # noqa: E402
+from l3c import intcdf  # noqa: E402
+from l3c.data import ImageSet, is_validation, list_images, load_rgb, load_split  # noqa: E402
 from l3c.evaluate import SHARED, load_folder  # noqa: E402
 from l3c.intpath import IntModel, z3_bits, z_bits  # noqa: E402
+
+
+def z_mode(prm: np.ndarray, C: int, K: int, L: int) -> np.ndarray:
+    """The most probable level of every z symbol (lowest on ties), as the codec's zMode."""
+    _, h, w, _ = prm.shape
+    p = prm[0].reshape(h, w, 3, C, K).transpose(2, 3, 0, 1, 4)
+    wts, mu, g = intcdf.prepare(L, p[0], p[1], p[2])
+    bits = np.stack([intcdf.code_length_bits(np.full((C, h, w), v), L, wts, mu, g) for v in range(L)], 0)
+    return bits.argmin(0)[None].astype(np.uint8)
+
+
+def forward(model: IntModel, x: np.ndarray, h: int, w: int, z1_mode: bool):
+    """IntModel.forward with the z1 encoder policy; returns (z bits, stage params)."""
+    cfg = model.cfg
+    C, K, L = cfg["C"], cfg["K"], cfg["L"]
+    z1, z2, z3 = model.run("encoder", x=x.transpose(2, 0, 1)[None].astype(np.float32))
+    o3 = model.run("dec3", z3=z3)
+    o2 = model.run("dec2", z2=z2, f3=o3[0])
+    if z1_mode:
+        z1 = z_mode(o2[1], C, K, L)
+    (f1,) = model.run("dec1", z1=z1, f2=o2[0])
+    bz = z3_bits(z3, cfg) + z_bits(z2, o3[1], C, K, L) + z_bits(z1, o2[1], C, K, L)
+    known = x.transpose(2, 0, 1).copy()
+    known[:, h:, :] = 128
+    known[:, :, w:] = 128
+    feats = {3: o3[2], 2: o2[2], 1: f1}
+    stages = [model.run("base", f=feats[3])[0]]
+    for lv in (3, 2, 1):
+        st = 2 ** (lv - 1)
+        xl = known[:, ::st, ::st]
+        pix = [np.ascontiguousarray(xl[:, 0::2, 0::2])]
+        for p, (dy, dx) in enumerate(((1, 1), (0, 1), (1, 0)), start=1):
+            stages.append(model.run(f"l{lv}p{p}", f=feats[lv], pix=np.concatenate(pix, 0)[None])[0])
+            pix.append(np.ascontiguousarray(xl[:, dy::2, dx::2]))
+    return bz, stages
 
 
 def main() -> int:
@@ -31,13 +69,18 @@ def main() -> int:
     p.add_argument("--set", action="append", default=[])
     p.add_argument("--tile", type=int, default=256)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--z1", choices=["encoder", "mode"], default="encoder", help="z1 policy (codec: mode for adapt models)")
+    p.add_argument("--limit", type=int, default=120, help="--set train: images (seeded sample, camvid excluded)")
     a = p.parse_args()
     model = IntModel(a.model)
-    cfg = model.cfg
-    C, K, L = cfg["C"], cfg["K"], cfg["L"]
     for s in a.set:
-        data = (load_split(SHARED / "train", "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
-                else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
+        if s == "train":
+            names = [n for n in list_images(SHARED / "train") if not is_validation(n) and "camvid" not in n]
+            names = [names[i] for i in np.random.default_rng(0).permutation(len(names))[: a.limit]]
+            data = ImageSet([n.replace("/", "__") for n in names], [load_rgb(SHARED / "train" / n) for n in names])
+        else:
+            data = (load_split(SHARED / "train", "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
+                    else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
         d = a.out / s
         d.mkdir(parents=True, exist_ok=True)
         index = []
@@ -53,12 +96,10 @@ def main() -> int:
                     tile = img[y : y + T, x : x + T]
                     h, w = tile.shape[:2]
                     xpad = np.pad(tile, ((0, (-h) % 8), (0, (-w) % 8), (0, 0)), mode="edge")
-                    out = model.forward(xpad, h, w)
-                    z1, z2, z3 = out["z"]
-                    bz = z3_bits(z3, cfg) + z_bits(z2, out["zp"][1], C, K, L) + z_bits(z1, out["zp"][0], C, K, L)
+                    bz, stages = forward(model, xpad, h, w, a.z1 == "mode")
                     zb.append(bz)
                     arrs[f"t{n}_px"] = np.ascontiguousarray(tile)
-                    for j, (_, prm, _, _) in enumerate(out["stages"]):
+                    for j, prm in enumerate(stages):
                         arrs[f"t{n}_s{j}"] = np.ascontiguousarray(prm[0].astype(np.int32))
                     n += 1
             arrs["zbits"] = np.array(zb)

@@ -1,0 +1,46 @@
+"""Real bytes of the pixel stages through the product entropy core (shared/wasm/build/l3c-core.so,
+`npm run build:wasm -- --native`) on cached stage params, with and without the adaptive stage;
+z bits added from the cache (exact integer code lengths). CACHE=<stage_cache.py output> python product.py val,kodak"""
+import ctypes as C, os, sys, numpy as np
+from pathlib import Path
+from multiprocessing import Pool
+lib = C.CDLL(str(Path(__file__).resolve().parents[3] / 'shared' / 'wasm' / 'build' / 'l3c-core.so'))
+for f in ('l3c_alloc', 'l3c_encoder_new', 'l3c_tile_new'): getattr(lib, f).restype = C.c_void_p
+lib.l3c_mark.restype = C.c_size_t
+lib.l3c_encoder_finish.argtypes = [C.c_void_p]
+lib.l3c_coder_error.argtypes = [C.c_void_p]
+lib.l3c_release.argtypes = [C.c_size_t]
+lib.l3c_encoder_new.argtypes = [C.c_void_p, C.c_uint32]
+lib.l3c_tile_new.argtypes = [C.c_int, C.c_int, C.c_int]
+lib.l3c_code_stage.argtypes = [C.c_int, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p, C.c_int, C.c_int, C.c_int, C.c_int, C.c_void_p]
+PH = [(0, 0), (1, 1), (0, 1), (1, 0)]
+def geo():
+    out = [(8, 0, 0)]
+    for lv in (3, 2, 1):
+        h = 1 << (lv - 1)
+        for p in (1, 2, 3): out.append((2 * h, PH[p][0] * h, PH[p][1] * h))
+    return out
+G = geo()
+def one(args):
+    path, adapt = args
+    z = np.load(path); n = len(z['zbits']); total = 0
+    for t in range(n):
+        px = np.ascontiguousarray(z[f't{t}_px']); h, w = px.shape[:2]
+        mark = lib.l3c_mark()
+        cap = 3 * h * w * 3 + 64
+        buf = lib.l3c_alloc(cap); e = lib.l3c_encoder_new(buf, cap); tile = lib.l3c_tile_new(w, h, adapt)
+        rgb = px.copy()
+        for s, (step, oy, ox) in enumerate(G):
+            prm = np.ascontiguousarray(z[f't{t}_s{s}'])
+            lib.l3c_code_stage(0, e, tile, s, prm.ctypes.data, prm.shape[-1] // 12, step, oy, ox, rgb.ctypes.data)
+        nb = lib.l3c_encoder_finish(e); assert lib.l3c_coder_error(e) == 0
+        total += nb
+        lib.l3c_release(mark)
+    return total * 8, int(np.prod(z['shape'])), float(z['zbits'].sum())
+if __name__ == '__main__':
+    for s in sys.argv[1].split(','):
+        files = sorted(Path(os.environ.get('CACHE', '/tmp/l3c-cache'), s).glob('*.npz'))
+        for adapt in (0, 1):
+            with Pool(2) as p: r = p.map(one, [(str(f), adapt) for f in files])
+            B = sum(x[0] for x in r); N = sum(x[1] for x in r); Z = sum(x[2] for x in r)
+            print(s, 'adapt', adapt, 'x bytes bpsp', round(B / N, 4), 'with z', round((B + Z) / N, 4), flush=True)
