@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BROWSER_ACCEPT } from "../test/browser-accept.js";
+import { BROWSER_ACCEPT } from "../../test/helpers/browser-accept.js";
 import { chooseVariant, VariantError } from "./variants.js";
 
 describe("variant choice: real clients never get l3c unless they name it", () => {

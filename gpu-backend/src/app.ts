@@ -7,6 +7,8 @@
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Codec } from "../../node-codec/src/codec.js";
+import { readImage } from "../../node-codec/src/image-io.js";
 import { L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { negotiate } from "../../shared/http/accept.js";
@@ -18,9 +20,7 @@ import {
   VERIFIED_PIXELS,
 } from "../../shared/http/attestation.js";
 import { checkBearer } from "./auth.js";
-import type { Codec } from "./codec.js";
 import type { BackendConfig } from "./config.js";
-import { readImage } from "./image-io.js";
 import { createMetrics } from "./metrics.js";
 import { OPENAPI } from "./openapi.js";
 import { QueueFullError, QueueTimeoutError, Scheduler } from "./scheduler.js";

@@ -4,7 +4,7 @@
  * service with a message naming the variable, never a surprise at request time).
  */
 
-import { defaultWorkers } from "./tile-pool.js";
+import { defaultWorkers } from "../../node-codec/src/tile-pool.js";
 
 export interface BackendConfig {
   port: number;

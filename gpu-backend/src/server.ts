@@ -5,8 +5,8 @@
  * reporting ready; on SIGTERM/SIGINT stops accepting, finishes in-flight work, exits.
  */
 import { serve } from "@hono/node-server";
+import { Codec } from "../../node-codec/src/codec.js";
 import { createApp } from "./app.js";
-import { Codec } from "./codec.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 /**

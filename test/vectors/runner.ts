@@ -34,7 +34,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export const libraryDecoder: Decoder = async (input, modelsDir) => {
   try {
     if (modelsDir) {
-      const { Codec } = await import("../../gpu-backend/src/codec.js");
+      const { Codec } = await import("../../node-codec/src/codec.js");
       const codec = await Codec.create({ modelsDir: ROOT + modelsDir, threads: 1 });
       try {
         return { pixels: (await codec.decode(input)).data };
