@@ -202,11 +202,13 @@ async function cmdBulk(
   } catch (e) {
     throw new UsageError(`bulk: ${(e as Error).message}`);
   }
+  const bar = new Progress("bulk", 0, opt.quiet || opt.json);
   const r = await bulkEncode({ ...cfg, deadLetter: undefined, log: () => undefined }, args[0], opt.prefix, {
-    quiet: opt.quiet || opt.json,
+    onProgress: (done, total, note) => bar.update(done, note, total),
     concurrency: opt.concurrency,
     pageSize: opt.pageSize,
   });
+  bar.done();
   const saved = r.sourceBytes - r.streamBytes;
   if (opt.json) process.stdout.write(`${JSON.stringify({ ...r, savedBytes: saved })}\n`);
   else {

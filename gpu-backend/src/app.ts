@@ -19,7 +19,7 @@ import {
   VERIFIED_HEADER,
   VERIFIED_PIXELS,
 } from "../../shared/http/attestation.js";
-import { checkBearer } from "./auth.js";
+import { checkBearer } from "../../shared/http/bearer.js";
 import type { BackendConfig } from "./config.js";
 import { createMetrics } from "./metrics.js";
 import { OPENAPI } from "./openapi.js";
@@ -89,7 +89,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
 
   const v1 = new Hono();
   v1.use("*", async (c, next) => {
-    if (!checkBearer(c.req.header("Authorization"), config.token)) {
+    if (!(await checkBearer(c.req.header("Authorization"), config.token))) {
       c.header("WWW-Authenticate", 'Bearer realm="l3c"');
       return c.json(errorBody("UNAUTHORIZED", "missing or wrong credential"), 401);
     }

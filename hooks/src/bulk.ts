@@ -9,7 +9,6 @@
  * report is exact (store.ts tells our writes from other writers').
  */
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
-import { Progress } from "../../cli/src/progress.js";
 import { type HookConfig, handleObjectCreated, IMAGE_KEY, type Outcome } from "./core.js";
 import { PermanentError, s3Failure } from "./errors.js";
 
@@ -33,7 +32,8 @@ export interface BulkReport {
 }
 
 export interface BulkOptions {
-  quiet?: boolean;
+  /** After each object: objects done, objects listed, a short summary (a progress bar). */
+  onProgress?: (done: number, total: number, note: string) => void;
   /** Objects coded at once (default 1). */
   concurrency?: number;
   /** Keys per listing page (default: the server's, 1000 on S3). */
@@ -103,7 +103,6 @@ export async function bulkEncode(
     streamBytes: 0,
     failures: [],
   };
-  const bar = new Progress("bulk", keys.length, opts.quiet);
   const limit = opts.maxConsecutiveFailures ?? 5;
   let next = 0;
   let done = 0;
@@ -132,11 +131,11 @@ export async function bulkEncode(
       inARow = out.status === "failed" && out.transient ? inARow + 1 : 0;
       if (limit > 0 && inARow >= limit && !report.stopped)
         report.stopped = `${inARow} transient failures in a row, the last: ${out.status === "failed" ? out.reason : ""}`;
-      bar.update(++done, `${report.stored} stored, ${report.failed} failed`);
+      done++;
+      opts.onProgress?.(done, keys.length, `${report.stored} stored, ${report.failed} failed`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
   report.pending = keys.length - done;
-  bar.done();
   return report;
 }

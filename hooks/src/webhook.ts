@@ -15,7 +15,7 @@
 
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { checkBearer } from "../../gpu-backend/src/auth.js";
+import { checkBearer } from "../../shared/http/bearer.js";
 import { type HookConfig, handleObjectCreated } from "./core.js";
 import { hookCoreConfigFromEnv, requireEnv } from "./env.js";
 import { isTestEvent, objectsFromS3Event } from "./events.js";
@@ -24,7 +24,7 @@ export function createHookApp(cfg: HookConfig, token: string) {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.post("/hooks/s3", async (c) => {
-    if (!checkBearer(c.req.header("Authorization"), token)) {
+    if (!(await checkBearer(c.req.header("Authorization"), token))) {
       return c.json({ error: { code: "UNAUTHORIZED", message: "missing or wrong credential" } }, 401);
     }
     let event: unknown;

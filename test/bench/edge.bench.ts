@@ -6,11 +6,13 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import sharp from "sharp";
-import { startBackend, startEdge, startS3 } from "../harness/edge.js";
+import { startBackend } from "../harness/backend.js";
+import { startEdge } from "../harness/edge.js";
+import { startS3Server } from "../harness/s3-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 const N = Number(process.argv[2] ?? 40);
-const s3 = await startS3();
+const s3 = await startS3Server();
 const backend = await startBackend();
 const edge = await startEdge({ S3_ENDPOINT: s3.endpoint, BACKEND_URL: `http://127.0.0.1:${backend.port}` });
 const img = syntheticImage(128, 96, 3, 5);

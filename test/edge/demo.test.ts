@@ -7,10 +7,12 @@ import type { Miniflare } from "miniflare";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Codec } from "../../node-codec/src/codec.js";
-import { backendCalls, startBackend, startEdge, startS3 } from "../harness/edge.js";
+import { backendCalls, startBackend } from "../harness/backend.js";
+import { startEdge } from "../harness/edge.js";
+import { startS3Server } from "../harness/s3-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
-let s3: Awaited<ReturnType<typeof startS3>>;
+let s3: Awaited<ReturnType<typeof startS3Server>>;
 let backend: Awaited<ReturnType<typeof startBackend>>;
 const img = syntheticImage(96, 80, 3, 3);
 let png: Buffer;
@@ -36,7 +38,7 @@ async function withEdge(
 }
 
 beforeAll(async () => {
-  s3 = await startS3();
+  s3 = await startS3Server();
   backend = await startBackend();
   png = await sharp(img.data, { raw: { width: 96, height: 80, channels: 3 } })
     .png()

@@ -10,7 +10,8 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Miniflare } from "miniflare";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBackend, startEdge } from "../harness/edge.js";
+import { startBackend } from "../harness/backend.js";
+import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 

@@ -9,11 +9,13 @@ import type { Miniflare } from "miniflare";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Codec } from "../../node-codec/src/codec.js";
-import { backendCalls, startBackend, startEdge, startS3 } from "../harness/edge.js";
+import { backendCalls, startBackend } from "../harness/backend.js";
+import { startEdge } from "../harness/edge.js";
+import { startS3Server } from "../harness/s3-server.js";
 import { BROWSER_ACCEPT } from "../helpers/browser-accept.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
-let s3: Awaited<ReturnType<typeof startS3>>;
+let s3: Awaited<ReturnType<typeof startS3Server>>;
 let backend: Awaited<ReturnType<typeof startBackend>>;
 let edge: Miniflare;
 const img = syntheticImage(96, 80, 3, 11);
@@ -24,7 +26,7 @@ const get = (path: string, headers: Record<string, string> = {}, method = "GET")
 const settle = () => new Promise((r) => setTimeout(r, 300)); // let waitUntil work finish
 
 beforeAll(async () => {
-  s3 = await startS3();
+  s3 = await startS3Server();
   backend = await startBackend();
   edge = await startEdge({ S3_ENDPOINT: s3.endpoint, BACKEND_URL: `http://127.0.0.1:${backend.port}` });
   png = await sharp(img.data, { raw: { width: 96, height: 80, channels: 3 } })

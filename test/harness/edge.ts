@@ -1,36 +1,16 @@
 /**
- * Test harness for the edge: the Worker bundled with esbuild and run in workerd
- * (Miniflare), a real backend on loopback (tiny fixture model), and a real S3 server on
- * loopback (versitygw, built by `npm run setup`) holding the images.
+ * The edge Worker as the cross-tier tests run it: bundled with esbuild (by path: nothing
+ * imports edge/) and run in workerd (Miniflare), bound to a backend (backend.ts) and an
+ * S3 server (s3-server.ts) on loopback.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
-import { start } from "../../gpu-backend/src/server.js";
-import { S3_CREDS, startS3Server } from "./s3-server.js";
+import { TOKEN } from "./backend.js";
+import { S3_CREDS } from "./s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-export const TOKEN = "edge-test-token-0123456789";
-
-export { freePort } from "./s3-server.js";
-export { S3_CREDS };
-
-/** The real S3 server (versitygw, test/harness/s3-server.ts) with an "images" bucket. */
-export const startS3 = startS3Server;
-
-export async function startBackend(extra: Record<string, string> = {}) {
-  return start({
-    L3C_BACKEND_TOKEN: TOKEN,
-    L3C_MODELS_DIR: join(ROOT, "test/fixtures/models"),
-    PORT: "0",
-    L3C_DISABLE_CUDA: "1",
-    L3C_THREADS: "1",
-    L3C_WORKERS: "2",
-    ...extra,
-  });
-}
-
 let bundle: string | undefined;
 
 export async function bundleEdge(): Promise<string> {
@@ -75,14 +55,4 @@ export async function startEdge(
       ...bindings,
     },
   });
-}
-
-/** Sum of the backend's l3c_requests_total for a route (how often the edge called it). */
-export async function backendCalls(port: number, route: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith(`l3c_requests_total{route="${route}"`)) n += Number(line.split(" ").pop());
-  }
-  return n;
 }

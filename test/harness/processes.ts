@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { TOKEN } from "./edge.js";
+import { TOKEN } from "./backend.js";
 import { freePort, S3_CREDS } from "./s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -9,7 +9,9 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { buildWeb } from "../../web/build.js";
-import { startBackend, startEdge, startS3 } from "./edge.js";
+import { startBackend } from "./backend.js";
+import { startEdge } from "./edge.js";
+import { startS3Server } from "./s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -26,7 +28,7 @@ if (p.get("module")) globalThis.l3c = await import(p.get("module"));
 
 export interface WebEnv {
   url: string;
-  s3: Awaited<ReturnType<typeof startS3>>;
+  s3: Awaited<ReturnType<typeof startS3Server>>;
   backend: Awaited<ReturnType<typeof startBackend>>;
   edge: Miniflare;
   stop(): Promise<void>;
@@ -46,7 +48,7 @@ export async function startWebEnv(bindings: Record<string, string> = {}): Promis
   cpSync(join(ROOT, "test/fixtures/models/tiny"), join(models, "tiny"), { recursive: true });
   cpSync(join(ROOT, "models/l3c-pyramid-v2"), join(models, "l3c-pyramid-v2"), { recursive: true });
   writeFileSync(join(models, "default"), "l3c-pyramid-v2\n");
-  const s3 = await startS3();
+  const s3 = await startS3Server();
   const backend = await startBackend({ L3C_MODELS_DIR: models });
   const edge = await startEdge(
     { S3_ENDPOINT: s3.endpoint, BACKEND_URL: `http://127.0.0.1:${backend.port}`, DEMO: "on", ...bindings },

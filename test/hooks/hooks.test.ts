@@ -26,7 +26,7 @@ import { handler } from "../../hooks/src/lambda.js";
 import { runSqsWorker } from "../../hooks/src/sqs-worker.js";
 import { createHookApp } from "../../hooks/src/webhook.js";
 import { Codec } from "../../node-codec/src/codec.js";
-import { backendCalls, startBackend, TOKEN } from "../harness/edge.js";
+import { backendCalls, startBackend, TOKEN } from "../harness/backend.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { startSqsServer } from "../harness/sqs-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
@@ -255,15 +255,15 @@ describe("S3 upload hook", () => {
     c.log = (l) => {
       if (l.event === "stored" && ++seen === 2) void victim.stop();
     };
-    const first = await bulkEncode(c, "images", "batch/", { quiet: true });
+    const first = await bulkEncode(c, "images", "batch/");
     expect(first.listed).toBe(6);
     expect(first.stored).toBeGreaterThanOrEqual(2);
     expect(first.stored + first.failed).toBe(6);
-    const second = await bulkEncode(cfgFor(backend.port), "images", "batch/", { quiet: true });
+    const second = await bulkEncode(cfgFor(backend.port), "images", "batch/");
     expect(second.stored).toBe(first.failed);
     expect(second.skipped).toBe(first.stored);
     for (let i = 0; i < 6; i++) await verifyStored(`batch/img${i}.png`);
-    const third = await bulkEncode(cfgFor(backend.port), "images", "batch/", { quiet: true });
+    const third = await bulkEncode(cfgFor(backend.port), "images", "batch/");
     expect(third).toMatchObject({ stored: 0, skipped: 6, failed: 0 });
   }, 120_000);
 
@@ -396,9 +396,9 @@ describe("S3 upload hook", () => {
     for (let i = 0; i < 7; i++) await put(`pages/p${i}.png`, await pngOf(60 + i));
     await put("pages/notes.txt", "not an image");
     await put("pages/sub/", "");
-    const r = await bulkEncode(cfgFor(backend.port), "images", "pages/", { quiet: true, pageSize: 2 });
+    const r = await bulkEncode(cfgFor(backend.port), "images", "pages/", { pageSize: 2 });
     expect(r).toMatchObject({ listed: 7, stored: 7, failed: 0, pending: 0 });
-    const again = await bulkEncode(cfgFor(backend.port), "images", "pages/", { quiet: true, pageSize: 3 });
+    const again = await bulkEncode(cfgFor(backend.port), "images", "pages/", { pageSize: 3 });
     expect(again).toMatchObject({ listed: 7, stored: 0, skipped: 7 });
   });
 
