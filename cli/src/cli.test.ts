@@ -58,6 +58,28 @@ describe("l3c CLI", () => {
     }
   });
 
+  it("--core picks the entropy coder: every core writes and reads the same bytes", () => {
+    const ref = readFileSync(join(dir, "a.l3c"));
+    for (const core of ["ts", "wasm", "wasm-simd"]) {
+      const out = join(dir, `a-${core}.l3c`);
+      const enc = l3c("encode", join(dir, "a.png"), "-o", out, "--tile-size", "64", "--core", core, "-q");
+      expect(enc.status, enc.stderr).toBe(0);
+      expect(readFileSync(out).equals(ref), core).toBe(true);
+      const dec = l3c(
+        "decode",
+        out,
+        "-o",
+        join(dir, `a-${core}.ppm`),
+        "--core",
+        core,
+        "--workers",
+        "0",
+        "-q",
+      );
+      expect(dec.status, dec.stderr).toBe(0);
+    }
+  });
+
   it("batch-encodes a folder, skipping what is not an image, and decodes it", () => {
     const enc = l3c("encode", join(dir, "batch"), "-o", join(dir, "out"), "--tile-size", "64");
     expect(enc.status, enc.stderr).toBe(0);
@@ -85,7 +107,19 @@ describe("l3c CLI", () => {
     expect(l3c("frobnicate", "x").status).toBe(2);
     const t = l3c("encode", join(dir, "a.png"), "--tile-size", "65");
     expect(t.status).toBe(2);
-    expect(t.stderr).toContain("--tile-size must be a multiple of 8");
+    expect(t.stderr).toContain(
+      "l3c: Expected multiple of 8 between 64 and 4096 for --tile-size but received 65 of type number",
+    );
+    const w = l3c("encode", join(dir, "a.png"), "--workers", "many");
+    expect(w.status).toBe(2);
+    expect(w.stderr).toContain(
+      "l3c: Expected integer between 0 and 256 for --workers but received many of type string",
+    );
+    const c = l3c("decode", join(dir, "a.l3c"), "--core", "simd");
+    expect(c.status).toBe(2);
+    expect(c.stderr).toContain(
+      "l3c: Expected one of ts, wasm, wasm-simd for --core but received simd of type string",
+    );
     expect(l3c("encode", join(dir, "missing.png")).stderr).toContain("no such file or folder");
     expect(l3c("decode", join(dir, "a.l3c"), "-o", join(dir, "x.bmp")).status).toBe(1);
     expect(l3c("--help").status).toBe(0);

@@ -8,12 +8,26 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Codec, type Runtime } from "../../node-codec/src/codec.js";
+import { Codec } from "../../node-codec/src/codec.js";
 import { formatFromPath, OUTPUT_FORMATS, readImage, writeImageFile } from "../../node-codec/src/image-io.js";
 import { listModels } from "../../node-codec/src/model-store.js";
-import { defaultWorkers } from "../../node-codec/src/tile-pool.js";
+import {
+  CORE_KINDS,
+  type CoreKind,
+  defaultWorkers,
+  RUNTIMES,
+  type Runtime,
+} from "../../node-codec/src/runtime-options.js";
 import { L3cError } from "../../shared/errors.js";
-import { LAYOUT_NAMES, parseHeader, TileMode } from "../../shared/format.js";
+import {
+  bitsPerSubpixel,
+  expectTileSize,
+  LAYOUT_NAMES,
+  parseHeader,
+  subpixels,
+  TileMode,
+} from "../../shared/format.js";
+import { readOptions } from "../../shared/options.js";
 import { Progress } from "./progress.js";
 
 const USAGE = `usage:
@@ -32,6 +46,8 @@ options:
       --workers <n>       worker threads coding tiles in parallel (default: cores, at most 8; 0: none)
       --threads <n>       onnxruntime threads per worker (default: cores / workers; 0 workers: onnxruntime's)
       --runtime <r>       node (onnxruntime-node, default) or wasm (onnxruntime-web)
+      --core <c>          entropy coder: wasm-simd (default), wasm (scalar) or ts (the TypeScript
+                          reference); all three write and read the same bytes
       --format <f>        decode output format for folders: png (default), webp, ppm
       --prefix <p>        bulk: only keys under this prefix
       --concurrency <n>   bulk: objects coded at once (default 1)
@@ -61,6 +77,14 @@ const IMAGE_EXTS = new Set([
 
 class UsageError extends Error {}
 
+/** What runs the codec: --runtime, --core, --threads, --workers. */
+interface RuntimeFlags {
+  runtime: Runtime;
+  core: CoreKind;
+  threads?: number;
+  workers: number;
+}
+
 async function expand(inputs: string[], exts: Set<string>): Promise<Array<{ path: string; rel: string }>> {
   const out: Array<{ path: string; rel: string }> = [];
   for (const inp of inputs) {
@@ -82,15 +106,6 @@ async function expand(inputs: string[], exts: Set<string>): Promise<Array<{ path
   return out;
 }
 
-function parseIntOpt(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`Expected integer between ${min} and ${max} for --${name} but received ${v}`);
-  }
-  return n;
-}
-
 function describe(e: unknown): string {
   if (e instanceof L3cError) return `${e.describe()} [${e.code}]`;
   return (e as Error)?.message ?? String(e);
@@ -110,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
         threads: { type: "string" },
         workers: { type: "string" },
         runtime: { type: "string" },
+        core: { type: "string" },
         format: { type: "string" },
         json: { type: "boolean" },
         prefix: { type: "string" },
@@ -132,47 +148,39 @@ export async function main(argv: string[]): Promise<number> {
     (o.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return o.help ? 0 : 2;
   }
+  // Every option in the one idiom (shared/options.ts), named as typed: --tile-size.
+  const opt = readOptions(o, { label: (k) => `--${k}`, error: (m) => new UsageError(m) });
   try {
     if (cmd === "models") return cmdModels();
     if (cmd === "bulk")
       return await cmdBulk(inputs, {
-        prefix: (o.prefix as string | undefined) ?? "",
-        concurrency: parseIntOpt("concurrency", o.concurrency as string | undefined, 1, 64),
-        pageSize: parseIntOpt("page-size", o["page-size"] as string | undefined, 1, 1000),
+        prefix: opt.text("prefix") ?? "",
+        concurrency: opt.integer("concurrency", 1, 64),
+        pageSize: opt.integer("page-size", 1, 1000),
         json: Boolean(o.json),
         quiet: Boolean(o.quiet),
       });
     if (!inputs.length) throw new UsageError(`${cmd}: no inputs`);
     if (cmd === "info") return await cmdInfo(inputs, Boolean(o.json));
-    const runtime = (o.runtime as string | undefined) ?? "node";
-    if (runtime !== "node" && runtime !== "wasm") {
-      throw new UsageError(`Expected node or wasm for --runtime but received ${runtime}`);
-    }
-    const threads = parseIntOpt("threads", o.threads as string | undefined, 1, 256);
-    const workers = parseIntOpt("workers", o.workers as string | undefined, 0, 256) ?? defaultWorkers();
+    const runtime: RuntimeFlags = {
+      runtime: opt.oneOf("runtime", RUNTIMES, "node"),
+      core: opt.oneOf("core", CORE_KINDS, "wasm-simd"),
+      threads: opt.integer("threads", 1, 256),
+      workers: opt.integer("workers", 0, 256, defaultWorkers()),
+    };
     if (cmd === "encode") {
-      const tileSize = parseIntOpt("tile-size", o["tile-size"] as string | undefined, 64, 4096);
-      if (tileSize !== undefined && tileSize % 8) throw new UsageError("--tile-size must be a multiple of 8");
-      return await cmdEncode(inputs, o.output as string | undefined, {
-        runtime,
-        threads,
-        workers,
-        tileSize,
-        model: o.model as string | undefined,
+      return await cmdEncode(inputs, opt.text("output"), {
+        ...runtime,
+        tileSize: opt.value("tile-size", expectTileSize),
+        model: opt.text("model"),
         verify: !o["no-verify"],
         quiet: Boolean(o.quiet),
       });
     }
     if (cmd === "decode") {
-      const format = o.format as string | undefined;
-      if (format && !(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-        throw new UsageError(`Expected png, webp or ppm for --format but received ${format}`);
-      }
-      return await cmdDecode(inputs, o.output as string | undefined, {
-        runtime,
-        threads,
-        workers,
-        format: (format ?? "png") as (typeof OUTPUT_FORMATS)[number],
+      return await cmdDecode(inputs, opt.text("output"), {
+        ...runtime,
+        format: opt.oneOf("format", OUTPUT_FORMATS, "png"),
         quiet: Boolean(o.quiet),
       });
     }
@@ -194,8 +202,6 @@ async function cmdBulk(
   if (args.length !== 1) throw new UsageError("bulk: expected exactly one bucket");
   const { bulkEncode } = await import("../../hooks/src/bulk.js");
   const { hookCoreConfigFromEnv } = await import("../../hooks/src/env.js");
-  if (!process.env.L3C_BACKEND_URL || !process.env.L3C_BACKEND_TOKEN)
-    throw new UsageError("bulk: set L3C_BACKEND_URL and L3C_BACKEND_TOKEN");
   let cfg: ReturnType<typeof hookCoreConfigFromEnv>;
   try {
     cfg = hookCoreConfigFromEnv(process.env);
@@ -224,6 +230,10 @@ async function cmdBulk(
   return r.failed || r.pending ? 1 : 0;
 }
 
+function runtimeOptions(f: RuntimeFlags) {
+  return { runtime: f.runtime, core: f.core, threads: f.threads, workers: f.workers };
+}
+
 function cmdModels(): number {
   const ms = listModels();
   if (!ms.length) {
@@ -246,7 +256,6 @@ async function cmdInfo(inputs: string[], json: boolean): Promise<number> {
       const bytes = new Uint8Array(readFileSync(path));
       const h = parseHeader(bytes);
       const coded = h.tiles.filter((t) => bytes[t.offset] === TileMode.CODED).length;
-      const ch = h.layout === 2 ? 1 : 3;
       const info = {
         file: path,
         version: h.version,
@@ -261,7 +270,7 @@ async function cmdInfo(inputs: string[], json: boolean): Promise<number> {
         storedTiles: h.tileCount - coded,
         bytes: bytes.length,
         headerBytes: h.headerSize,
-        bpsp: (bytes.length * 8) / (h.width * h.height * ch),
+        bpsp: bitsPerSubpixel(bytes.length, h),
       };
       if (json) process.stdout.write(`${JSON.stringify(info)}\n`);
       else {
@@ -306,10 +315,7 @@ function existsDir(p: string): boolean {
 async function cmdEncode(
   inputs: string[],
   output: string | undefined,
-  opt: {
-    runtime: Runtime;
-    threads?: number;
-    workers?: number;
+  opt: RuntimeFlags & {
     tileSize?: number;
     model?: string;
     verify: boolean;
@@ -318,13 +324,13 @@ async function cmdEncode(
 ): Promise<number> {
   const files = await expand(inputs, IMAGE_EXTS);
   if (!files.length) throw new UsageError("no images found");
-  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads, workers: opt.workers });
+  const codec = await Codec.create(runtimeOptions(opt));
   const entry = codec.model(opt.model);
   const bar = new Progress("encode", files.length, opt.quiet);
   let failed = 0;
   let inBytes = 0;
   let outBytes = 0;
-  let subpixels = 0;
+  let codedSubpixels = 0;
   try {
     for (let i = 0; i < files.length; i++) {
       const { path } = files[i];
@@ -344,10 +350,10 @@ async function cmdEncode(
         writeFileSync(out, r.bytes);
         inBytes += statSync(path).size;
         outBytes += r.bytes.length;
-        subpixels += img.width * img.height * (img.channels === 1 ? 1 : 3);
+        codedSubpixels += subpixels(img);
         if (files.length === 1 && !opt.quiet) {
           process.stderr.write(
-            `${path} -> ${out}: ${r.bytes.length} bytes, ${((r.bytes.length * 8) / (img.width * img.height * (img.channels === 1 ? 1 : 3))).toFixed(4)} bpsp${opt.verify ? ", verified" : ""}\n`,
+            `${path} -> ${out}: ${r.bytes.length} bytes, ${bitsPerSubpixel(r.bytes.length, img).toFixed(4)} bpsp${opt.verify ? ", verified" : ""}\n`,
           );
         }
       } catch (e) {
@@ -362,7 +368,7 @@ async function cmdEncode(
   }
   if (files.length > 1 && !opt.quiet) {
     process.stderr.write(
-      `encoded ${files.length - failed}/${files.length} files: ${inBytes} -> ${outBytes} bytes, ${((outBytes * 8) / Math.max(1, subpixels)).toFixed(4)} bpsp${failed ? `, ${failed} failed` : ""}\n`,
+      `encoded ${files.length - failed}/${files.length} files: ${inBytes} -> ${outBytes} bytes, ${((outBytes * 8) / Math.max(1, codedSubpixels)).toFixed(4)} bpsp${failed ? `, ${failed} failed` : ""}\n`,
     );
   }
   return failed ? 1 : 0;
@@ -371,10 +377,7 @@ async function cmdEncode(
 async function cmdDecode(
   inputs: string[],
   output: string | undefined,
-  opt: {
-    runtime: Runtime;
-    threads?: number;
-    workers?: number;
+  opt: RuntimeFlags & {
     format: (typeof OUTPUT_FORMATS)[number];
     quiet: boolean;
   },
@@ -383,7 +386,7 @@ async function cmdDecode(
   if (!files.length) throw new UsageError("no .l3c files found");
   const single = files.length === 1 && !statSync(inputs[0]).isDirectory() && output && !existsDir(output);
   if (single && output) formatFromPath(output); // validate before decoding
-  const codec = await Codec.create({ runtime: opt.runtime, threads: opt.threads, workers: opt.workers });
+  const codec = await Codec.create(runtimeOptions(opt));
   const bar = new Progress("decode", files.length, opt.quiet);
   let failed = 0;
   try {

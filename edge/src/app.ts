@@ -11,7 +11,7 @@
 
 import { type Context, Hono } from "hono";
 import { L3cError } from "../../shared/errors.js";
-import { LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { bitsPerSubpixel, LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { BackendError, backendDecode, backendEncode } from "./backend.js";
 import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
 import { DemoError } from "./demo.js";
@@ -148,7 +148,7 @@ export function createEdgeApp() {
           tileSize: h.tileSize,
           tiles: h.tileCount,
           bytes: last.offset + last.length,
-          bpsp: ((last.offset + last.length) * 8) / (h.width * h.height * (h.layout === 2 ? 1 : 3)),
+          bpsp: bitsPerSubpixel(last.offset + last.length, h),
         },
         200,
         { "Cache-Control": "no-store" },

@@ -170,7 +170,7 @@ describe("backend service", () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: "short" })).toThrow("L3C_BACKEND_TOKEN");
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, PORT: "99999" })).toThrow(
-      "Expected integer between 0 and 65535 for PORT but received 99999",
+      "Expected integer between 0 and 65535 for PORT but received 99999 of type number",
     );
   });
 });

@@ -10,6 +10,7 @@
  */
 
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { bitsPerSubpixel } from "../../shared/format.js";
 import { type BackendTarget, encodeVerified, type VerifyMode } from "./backend-client.js";
 import { isNotFound, isPreconditionFailed, PermanentError, s3Failure, TransientError } from "./errors.js";
 import { type EventKeyEncoding, isTestEvent, type ObjectRef, objectsFromS3Event } from "./events.js";
@@ -98,8 +99,7 @@ async function processOnce(cfg: HookConfig, ref: ObjectRef, writeId: string): Pr
   if (obj.ContentLength !== undefined && original.length !== obj.ContentLength)
     throw new TransientError(`origin read cut short: ${original.length} of ${obj.ContentLength} bytes`);
   const v = await encodeVerified(cfg, original, cfg.verify);
-  const subpixels = v.header.width * v.header.height * (v.header.layout === 2 ? 1 : 3);
-  const bpsp = (v.stream.length * 8) / subpixels;
+  const bpsp = bitsPerSubpixel(v.stream.length, v.header);
   const result = await putL3c(cfg.s3, {
     bucket,
     l3cKey,

@@ -6,19 +6,15 @@
  * Also accepts S3 events delivered directly (S3 -> Lambda), throwing on failure so that
  * Lambda's own retry and on-failure destination apply.
  */
-import { S3Client } from "@aws-sdk/client-s3";
 import { type HookConfig, handleObjectCreated, handleQueueMessage } from "./core.js";
+import { lambdaHookConfigFromEnv } from "./env.js";
 import { objectsFromS3Event } from "./events.js";
 
 let cfg: HookConfig | undefined;
 
+/** Read once per container (env.ts); a missing variable fails every invocation, naming it. */
 function config(): HookConfig {
-  cfg ??= {
-    s3: new S3Client({}),
-    backendUrl: process.env.L3C_BACKEND_URL ?? "",
-    backendToken: process.env.L3C_BACKEND_TOKEN ?? "",
-    attempts: 2,
-  };
+  cfg ??= lambdaHookConfigFromEnv(process.env);
   return cfg;
 }
 

@@ -15,7 +15,7 @@
 
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type HookConfig, handleQueueMessage } from "./core.js";
-import { hookCoreConfigFromEnv, requireEnv, s3Region } from "./env.js";
+import { hookCoreConfigFromEnv, hookEnv, s3Region } from "./env.js";
 
 export interface SqsWorkerOptions {
   sqs: SQSClient;
@@ -89,10 +89,10 @@ export async function runSqsWorker(o: SqsWorkerOptions): Promise<SqsWorkerStats>
 }
 
 export function sqsWorkerFromEnv(env = process.env): SqsWorkerOptions {
-  const queueUrl = requireEnv(env, "SQS_QUEUE_URL");
+  const o = hookEnv(env);
   return {
-    queueUrl,
-    sqs: new SQSClient({ region: s3Region(env), endpoint: env.SQS_ENDPOINT }),
+    queueUrl: o.required("SQS_QUEUE_URL"),
+    sqs: new SQSClient({ region: s3Region(env), endpoint: o.text("SQS_ENDPOINT") }),
     cfg: hookCoreConfigFromEnv(env),
   };
 }

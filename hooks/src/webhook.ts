@@ -17,7 +17,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { checkBearer } from "../../shared/http/bearer.js";
 import { type HookConfig, handleObjectCreated } from "./core.js";
-import { hookCoreConfigFromEnv, requireEnv } from "./env.js";
+import { hookCoreConfigFromEnv, hookEnv } from "./env.js";
 import { isTestEvent, objectsFromS3Event } from "./events.js";
 
 export function createHookApp(cfg: HookConfig, token: string) {
@@ -49,16 +49,20 @@ export function createHookApp(cfg: HookConfig, token: string) {
   return app;
 }
 
-export function hookConfigFromEnv(env = process.env): { cfg: HookConfig; token: string } {
-  const token = requireEnv(env, "HOOKS_TOKEN");
-  return { token, cfg: hookCoreConfigFromEnv(env) };
+export function hookConfigFromEnv(env = process.env) {
+  const o = hookEnv(env);
+  return {
+    token: o.required("HOOKS_TOKEN"),
+    port: o.integer("PORT", 0, 65535, 8789),
+    host: o.text("HOST") ?? "127.0.0.1",
+    cfg: hookCoreConfigFromEnv(env),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const { cfg, token } = hookConfigFromEnv();
-    const port = Number(process.env.PORT ?? 8789);
-    serve({ fetch: createHookApp(cfg, token).fetch, port, hostname: process.env.HOST ?? "127.0.0.1" });
+    const { cfg, token, port, host } = hookConfigFromEnv();
+    serve({ fetch: createHookApp(cfg, token).fetch, port, hostname: host });
     console.error(`l3c hooks listening on :${port}`);
   } catch (e) {
     console.error(`l3c hooks: ${(e as Error).message}`);

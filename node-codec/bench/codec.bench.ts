@@ -15,11 +15,11 @@ import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
+import { DEFAULT_TILE_SIZE, subpixels } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import { Codec, type Runtime } from "../src/codec.js";
 import { readImage } from "../src/image-io.js";
-import { defaultWorkers } from "../src/tile-pool.js";
+import { defaultWorkers } from "../src/runtime-options.js";
 
 const { values: o, positionals: folders } = parseArgs({
   allowPositionals: true,
@@ -107,12 +107,11 @@ for (const folder of folders) {
     acc[k].encS += r.encS;
     acc[k].decS += r.decS;
   };
-  let subpixels = 0;
+  let codedSubpixels = 0;
   let pixels = 0;
   for (const f of files) {
     const path = join(folder, f);
     const img = await readImage(path);
-    const sp = img.width * img.height * (img.channels === 1 ? 1 : 3);
     // l3c
     let t = now();
     const { bytes } = await codec.encode(img, { tileSize, verify: false });
@@ -143,7 +142,7 @@ for (const folder of folders) {
     add("WebP lossless (effort 6)", { bits: webp.length * 8, encS: wEnc, decS: wDec });
     if (tools.jxl) add("JPEG XL (-d 0 -e 7)", await external(img, tmp, "jxl"));
     if (tools.j2k) add("JPEG 2000 (lossless)", await external(img, tmp, "j2k"));
-    subpixels += sp;
+    codedSubpixels += subpixels(img);
     pixels += img.width * img.height;
     process.stderr.write(
       `\r${basename(folder)}: ${Object.keys(acc).length ? files.indexOf(f) + 1 : 0}/${files.length}`,
@@ -158,7 +157,7 @@ for (const folder of folders) {
   console.log("| codec | bpsp | encode MP/s | decode MP/s |\n|---|---|---|---|");
   for (const [k, r] of Object.entries(acc)) {
     console.log(
-      `| ${k} | ${(r.bits / subpixels).toFixed(3)} | ${(mp / r.encS).toFixed(3)} | ${(mp / r.decS).toFixed(3)} |`,
+      `| ${k} | ${(r.bits / codedSubpixels).toFixed(3)} | ${(mp / r.encS).toFixed(3)} | ${(mp / r.decS).toFixed(3)} |`,
     );
   }
   if (!tools.jxl) console.log("\nJPEG XL skipped: cjxl/djxl not installed.");

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
 import { Codec } from "../src/codec.js";
-import { defaultWorkers } from "../src/tile-pool.js";
+import { defaultWorkers } from "../src/runtime-options.js";
 
 const { values: o } = parseArgs({
   options: {

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import sharp, { type Metadata, type OutputInfo } from "sharp";
-import { L3cError } from "../../shared/errors.js";
+import { invalidOption, L3cError } from "../../shared/errors.js";
 import type { RawImage } from "../../shared/image.js";
 
 /**
@@ -90,21 +90,21 @@ export async function readImage(input: string | Uint8Array, maxPixels = 2 ** 28)
   return { width, height, channels, data };
 }
 
+/** What `l3c decode` writes to files. */
 export const OUTPUT_FORMATS = ["png", "webp", "ppm"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** What encodeImageFile writes: the file formats, and AVIF for the backend's answers. */
+export type ImageFormat = OutputFormat | "avif";
 
 export function formatFromPath(path: string): OutputFormat {
   const ext = extname(path).slice(1).toLowerCase();
   if (ext === "pgm" || ext === "pnm" || ext === "pam") return "ppm";
   if ((OUTPUT_FORMATS as readonly string[]).includes(ext)) return ext as OutputFormat;
-  throw new L3cError(
-    "INVALID_ARGUMENT",
-    `Expected .png, .webp or .ppm for output but received "${ext || path}"`,
-  );
+  throw invalidOption("output", "a .png, .webp, .ppm or .pgm file", path);
 }
 
-/** Encode pixels losslessly as PNG, WebP (lossless) or PPM/PGM (alpha dropped: it is 255). */
-export async function encodeImageFile(img: RawImage, format: OutputFormat): Promise<Uint8Array> {
+/** Encode pixels losslessly as PNG, WebP, AVIF or PPM/PGM (alpha dropped there: it is 255). */
+export async function encodeImageFile(img: RawImage, format: ImageFormat): Promise<Uint8Array> {
   if (format === "ppm") {
     const gray = img.channels === 1;
     const header = new TextEncoder().encode(`${gray ? "P5" : "P6"}\n${img.width} ${img.height}\n255\n`);
@@ -121,7 +121,9 @@ export async function encodeImageFile(img: RawImage, format: OutputFormat): Prom
   const buf =
     format === "png"
       ? await s.png({ compressionLevel: 6 }).toBuffer()
-      : await s.webp({ lossless: true }).toBuffer();
+      : format === "webp"
+        ? await s.webp({ lossless: true }).toBuffer()
+        : await s.avif({ lossless: true }).toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 

@@ -4,14 +4,25 @@
  * worker share: the onnxruntime flavour and its settings, and the entropy core.
  */
 
+import { availableParallelism } from "node:os";
 import type { EntropyCore } from "../../shared/entropy-core.js";
 import { tsCore } from "../../shared/entropy-core.js";
-import { L3cError } from "../../shared/errors.js";
+import { expectOneOf } from "../../shared/errors.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { CORE_KINDS, type CoreKind, loadWasmCore } from "./wasm-core-node.js";
 
-export type Runtime = "node" | "wasm";
-export type { CoreKind };
+export const RUNTIMES = ["node", "wasm"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export { CORE_KINDS, type CoreKind };
+
+/**
+ * Default tile worker count: one per core, at most 8. Each worker holds its own sessions
+ * (~0.3 GiB at tiles of 256), and past a handful of workers most images have fewer
+ * tiles than workers.
+ */
+export function defaultWorkers(): number {
+  return Math.min(8, availableParallelism());
+}
 
 export interface RuntimeOptions {
   /** onnxruntime-node (native, default) or onnxruntime-web (wasm). */
@@ -38,23 +49,11 @@ export async function loadOrt(runtime: Runtime): Promise<OrtLike> {
 }
 
 export function expectRuntime(v: unknown): Runtime {
-  if (v !== "node" && v !== "wasm") {
-    throw new L3cError(
-      "INVALID_ARGUMENT",
-      `Expected "node" or "wasm" for runtime but received ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
+  return expectOneOf("runtime", v, RUNTIMES);
 }
 
 export function expectCore(v: unknown): CoreKind {
-  if (!CORE_KINDS.includes(v as CoreKind)) {
-    throw new L3cError(
-      "INVALID_ARGUMENT",
-      `Expected one of ${CORE_KINDS.map((k) => `"${k}"`).join(", ")} for core but received ${JSON.stringify(v)}`,
-    );
-  }
-  return v as CoreKind;
+  return expectOneOf("core", v, CORE_KINDS);
 }
 
 /** The entropy core an options object names. */

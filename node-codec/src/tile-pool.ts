@@ -14,7 +14,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TileModel } from "../../shared/container.js";
 import { type ErrorCode, expectInteger, L3cError } from "../../shared/errors.js";
-import type { RuntimeOptions } from "./runtime-options.js";
+import { defaultWorkers, type RuntimeOptions } from "./runtime-options.js";
 
 /** What a worker is started with: the codec's runtime options, threads per worker. */
 export interface WorkerInit extends RuntimeOptions {
@@ -40,17 +40,8 @@ interface Slot {
   ready: Promise<void>;
 }
 
-/**
- * Default worker count: one per core, at most 8. Each worker holds its own sessions
- * (~0.3 GiB at tiles of 256), and past a handful of workers most images have fewer
- * tiles than workers.
- */
-export function defaultWorkers(): number {
-  return Math.min(8, availableParallelism());
-}
-
 export interface TilePoolOptions extends Omit<WorkerInit, "threads"> {
-  /** Worker threads (default: {@link defaultWorkers}). */
+  /** Worker threads (default: runtime-options.ts defaultWorkers). */
   workers?: number;
   /** onnxruntime intra-op threads per worker (default: cores / workers, at least 1). */
   threads?: number;

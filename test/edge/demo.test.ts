@@ -72,12 +72,12 @@ describe("edge demo: off by default", () => {
   });
 
   it.each([
-    [{ DEMO: "yes" }, 1, "Expected on or off for DEMO but received yes"],
+    [{ DEMO: "yes" }, 1, "Expected one of on, off for DEMO but received yes of type string"],
     [{ DEMO: "on" }, null, "DEMO=on needs the DEMO_RATE_LIMITER rate-limiting binding"],
     [
       { DEMO: "on", DEMO_MAX_PIXELS: "0" },
       1,
-      "Expected integer between 1 and 16000000 for DEMO_MAX_PIXELS but received 0",
+      "Expected integer between 1 and 16000000 for DEMO_MAX_PIXELS but received 0 of type number",
     ],
   ])("a bad demo setting %j is a 500 naming it", async (bindings, limit, message) => {
     await withEdge(bindings, limit, async (mf) => {

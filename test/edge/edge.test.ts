@@ -116,7 +116,7 @@ describe("edge: negotiation and encode on first request", () => {
     expect(await bad.json()).toEqual({
       error: {
         code: "BAD_CODEC",
-        message: "Expected one of l3c, webp, avif, png for codec but received jpeg",
+        message: "Expected one of l3c, webp, avif, png for codec but received jpeg of type string",
       },
     });
   });
