@@ -12,7 +12,7 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { LAYOUT_NAMES, parseHeader, subpixels } from "../../shared/format.js";
-import { backendDecode, backendEncode } from "./backend.js";
+import { backendDecode, backendEncode } from "../../shared/http/backend-client.js";
 import type { EdgeConfig, EdgeEnv } from "./config.js";
 import { ImageSizeError, imageSize } from "./image-size.js";
 import { DECODED_VARIANTS } from "./variants.js";

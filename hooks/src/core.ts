@@ -1,7 +1,7 @@
 /**
  * @module hooks/core
  * The S3 upload hook: for an `ObjectCreated` image, fetch it, have the backend encode it,
- * check that the stream is verified (backend-client.ts), then store `<key>.l3c` next to
+ * check that the stream is verified (verified-stream.ts), then store `<key>.l3c` next to
  * it with a conditional PUT (store.ts). Never deletes or overwrites an original;
  * idempotent (a redelivered or duplicated event for the same source ETag writes nothing);
  * transient failures are retried with exponential backoff; permanent ones are
@@ -11,10 +11,11 @@
 
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { bitsPerSubpixel } from "../../shared/format.js";
-import { type BackendTarget, encodeVerified, type VerifyMode } from "./backend-client.js";
+import type { BackendTarget } from "../../shared/http/backend-client.js";
 import { isNotFound, isPreconditionFailed, PermanentError, s3Failure, TransientError } from "./errors.js";
 import { type EventKeyEncoding, isTestEvent, type ObjectRef, objectsFromS3Event } from "./events.js";
 import { headL3c, newWriteId, putL3c } from "./store.js";
+import { encodeVerified, type VerifyMode } from "./verified-stream.js";
 
 export type { ObjectRef } from "./events.js";
 
@@ -162,7 +163,7 @@ export async function handleObjectCreated(cfg: HookConfig, ref: ObjectRef): Prom
   }
   const transient = !(last instanceof PermanentError);
   const reason = last?.message ?? "unknown";
-  if (!transient && /^backend 415/.test(reason)) {
+  if (last instanceof PermanentError && last.backendStatus === 415) {
     log({ event: "skip", bucket, key, reason });
     return { status: "skipped", bucket, key, reason: "not a decodable image" };
   }

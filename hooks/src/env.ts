@@ -4,7 +4,7 @@
  * bulk` read from the environment: L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT
  * (S3-compatible servers; unset on AWS), S3_REGION (default AWS_REGION, else us-east-1),
  * HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl), HOOKS_VERIFY (backend,
- * default, or decode: see backend-client.ts), HOOKS_EVENT_KEYS (url, default, or raw:
+ * default, or decode: see verified-stream.ts), HOOKS_EVENT_KEYS (url, default, or raw:
  * see events.ts), HOOKS_ATTEMPTS (default 4) and HOOKS_BACKOFF_MS (default 500) for
  * transient failures; AWS credentials as the AWS SDK reads them. The Lambda handler's
  * defaults differ (lambdaHookConfigFromEnv).
@@ -12,9 +12,9 @@
 import { appendFile } from "node:fs/promises";
 import { S3Client } from "@aws-sdk/client-s3";
 import { type OptionReader, readOptions } from "../../shared/options.js";
-import type { VerifyMode } from "./backend-client.js";
 import type { HookConfig } from "./core.js";
 import type { EventKeyEncoding } from "./events.js";
+import type { VerifyMode } from "./verified-stream.js";
 
 /** A missing or invalid variable; the hooks stop at start with its message (exit 2). */
 export class HookConfigError extends Error {}

@@ -17,6 +17,13 @@ export class TransientError extends Error {
 
 export class PermanentError extends Error {
   override readonly name = "PermanentError";
+  constructor(
+    message: string,
+    /** The backend's HTTP status, when the backend refused the request. */
+    readonly backendStatus?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** 400s that a retry can cure: the request did not arrive whole or in time. */
