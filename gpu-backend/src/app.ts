@@ -24,13 +24,14 @@ import { readOptions } from "../../shared/options.js";
 import type { BackendConfig } from "./config.js";
 import { createMetrics } from "./metrics.js";
 import { OPENAPI } from "./openapi.js";
+import type { ProviderChoice } from "./provider.js";
 import { QueueFullError, QueueTimeoutError, Scheduler } from "./scheduler.js";
 
 export interface AppDeps {
   config: BackendConfig;
   codec: Codec;
-  /** Reported by /readyz ("cpu", "cuda", "wasm"). */
-  executionProvider: string;
+  /** Reported by /readyz: the execution provider, and why not CUDA (provider.ts). */
+  provider: ProviderChoice;
 }
 
 /** What /v1/decode answers, by media type (lossless all). */
@@ -42,7 +43,7 @@ function errorBody(code: string, message: string, detail?: string) {
   return { error: { code, message, ...(detail ? { detail } : {}) } };
 }
 
-export function createApp({ config, codec, executionProvider }: AppDeps) {
+export function createApp({ config, codec, provider }: AppDeps) {
   const scheduler = new Scheduler(config.maxConcurrency, config.maxQueue, config.queueTimeoutMs);
   const metrics = createMetrics(scheduler);
   const app = new Hono();
@@ -75,10 +76,12 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     c.json(
       {
         ready: ready && !draining,
-        executionProvider,
+        executionProvider: provider.provider,
+        ...(provider.reason ? { cudaNotUsed: provider.reason } : {}),
         runtime: codec.runtime,
-        workers: codec.pool?.size ?? 0,
-        models: codec.store.entries.map((m) => ({ name: m.name, id: m.id })),
+        core: codec.core,
+        workers: codec.workers,
+        models: codec.models.map((m) => ({ name: m.name, id: m.id })),
         defaultModel: ready ? codec.model().id : null,
       },
       ready && !draining ? 200 : 503,

@@ -10,7 +10,15 @@ import { expectInteger, L3cError } from "../../shared/errors.js";
 import { DEFAULT_TILE_SIZE, type Limits } from "../../shared/format.js";
 import type { RawImage } from "../../shared/image.js";
 import { type ModelEntry, ModelStore } from "./model-store.js";
-import { entropyCore, expectRuntime, loadOrt, type Runtime, type RuntimeOptions } from "./runtime-options.js";
+import {
+  type CoreKind,
+  entropyCore,
+  expectCore,
+  expectRuntime,
+  loadOrt,
+  type Runtime,
+  type RuntimeOptions,
+} from "./runtime-options.js";
 import { TilePool } from "./tile-pool.js";
 
 export type { Runtime };
@@ -27,15 +35,20 @@ export interface CodecOptions extends RuntimeOptions {
 
 export class Codec {
   private constructor(
+    /** This room's internals (its tests look inside); callers use models, model(), workers. */
     readonly store: ModelStore,
     readonly runtime: Runtime,
+    /** The entropy core that codes (runtime-options.ts). */
+    readonly core: CoreKind,
+    /** See store. */
     readonly pool?: TilePool,
   ) {}
 
   static async create(opts: CodecOptions = {}): Promise<Codec> {
     const runtime = expectRuntime(opts.runtime ?? "node");
     const { workers: w, ...rest } = opts;
-    entropyCore(rest); // validate (and load) the core here, not in every worker
+    const core = expectCore(rest.core ?? "wasm-simd");
+    entropyCore({ core }); // load the core here (a missing build fails now), not in every worker
     const ort = await loadOrt(runtime);
     const runtimeOptions: RuntimeOptions = {
       ...rest,
@@ -51,7 +64,7 @@ export class Codec {
       await pool?.close();
       throw new L3cError("INTERNAL", `tile workers did not start: ${(e as Error).message}`);
     }
-    return new Codec(store, runtime, pool);
+    return new Codec(store, runtime, core, pool);
   }
 
   /** Creates a model's sessions now (in every worker when there are workers). */
@@ -65,18 +78,24 @@ export class Codec {
     return this.pool?.size ?? 1;
   }
 
+  /** Tile worker threads (0: tiles run on the calling thread). */
+  get workers(): number {
+    return this.pool?.size ?? 0;
+  }
+
+  /** The models this codec can code with (its models folder). */
+  get models(): readonly ModelEntry[] {
+    return this.store.entries;
+  }
+
   private resolve = (hexId: string): TileModel | undefined => {
     if (!this.pool) return this.store.get(hexId);
-    return this.store.entries.some((e) => e.id === hexId) ? this.pool.model(hexId) : undefined;
+    return this.store.has(hexId) ? this.pool.model(hexId) : undefined;
   };
 
+  /** A model by name, id or id prefix; without one, the default model. */
   model(nameOrId?: string): ModelEntry {
-    if (!nameOrId) return this.store.defaultEntry();
-    const e = this.store.entries.find(
-      (m) => m.name === nameOrId || m.id === nameOrId || m.id.startsWith(nameOrId),
-    );
-    if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${nameOrId}`);
-    return e;
+    return this.store.find(nameOrId);
   }
 
   async encode(

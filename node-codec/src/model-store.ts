@@ -52,10 +52,45 @@ export function listModels(dir = modelsDir()): ModelEntry[] {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Resolves model ids to ready tile models, loading each once. */
+/**
+ * The model new streams are encoded with: $L3C_MODEL (name or id), else the name in
+ * `<models>/default`, else the only model present.
+ */
+export function defaultModel(entries: readonly ModelEntry[], dir = modelsDir()): ModelEntry {
+  let want = process.env.L3C_MODEL;
+  if (!want) {
+    try {
+      want = readFileSync(join(dir, "default"), "utf8").trim() || undefined;
+    } catch {
+      want = undefined;
+    }
+  }
+  if (want) {
+    const e = entries.find((m) => m.name === want || m.id === want);
+    if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${want} in ${dir}`);
+    return e;
+  }
+  if (entries.length === 1) return entries[0];
+  throw new L3cError(
+    "UNKNOWN_MODEL",
+    entries.length ? `several models in ${dir} and no default file; set L3C_MODEL` : `no models in ${dir}`,
+  );
+}
+
+/** A graph of a model, checked against the SHA-256 its manifest lists. */
+export function readGraph(e: ModelEntry, role: string): Uint8Array {
+  const f = e.manifest.files[role];
+  if (!f) throw new L3cError("UNKNOWN_MODEL", `model ${e.name} has no ${role} graph`);
+  const b = new Uint8Array(readFileSync(join(e.dir, f.file)));
+  if (sha256(b) !== f.sha256) throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
+  return b;
+}
+
+/** The models of a folder: found by name or id, and turned into tile models, each once. */
 export class ModelStore {
   readonly entries: ModelEntry[];
   private readonly loaded = new Map<string, { model: L3cTileModel; runner: OrtRunner }>();
+  private readonly core: EntropyCore;
 
   constructor(
     private readonly ort: OrtLike,
@@ -65,34 +100,17 @@ export class ModelStore {
     this.core = entropyCore(options);
   }
 
-  private readonly core: EntropyCore;
+  /** A model by name, id or id prefix; the default model (defaultModel) without one. */
+  find(nameOrId?: string): ModelEntry {
+    if (!nameOrId) return defaultModel(this.entries, this.options.modelsDir ?? modelsDir());
+    const e = this.entries.find((m) => m.name === nameOrId || m.id === nameOrId || m.id.startsWith(nameOrId));
+    if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${nameOrId}`);
+    return e;
+  }
 
-  /**
-   * The model new streams are encoded with: $L3C_MODEL (name or id), else the name in
-   * `<models>/default`, else the only model present.
-   */
-  defaultEntry(): ModelEntry {
-    const dir = this.options.modelsDir ?? modelsDir();
-    let want = process.env.L3C_MODEL;
-    if (!want) {
-      try {
-        want = readFileSync(join(dir, "default"), "utf8").trim() || undefined;
-      } catch {
-        want = undefined;
-      }
-    }
-    if (want) {
-      const e = this.entries.find((m) => m.name === want || m.id === want);
-      if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${want} in ${dir}`);
-      return e;
-    }
-    if (this.entries.length === 1) return this.entries[0];
-    throw new L3cError(
-      "UNKNOWN_MODEL",
-      this.entries.length
-        ? `several models in ${dir} and no default file; set L3C_MODEL`
-        : `no models in ${dir}`,
-    );
+  /** Whether a stream's model (its hex id) is here. */
+  has(hexId: string): boolean {
+    return this.entries.some((e) => e.id === hexId);
   }
 
   get(hexId: string): L3cTileModel | undefined {
@@ -100,18 +118,7 @@ export class ModelStore {
     if (hit) return hit.model;
     const e = this.entries.find((m) => m.id === hexId);
     if (!e) return undefined;
-    const runner = new OrtRunner(
-      this.ort,
-      async (role) => {
-        const f = e.manifest.files[role];
-        if (!f) throw new L3cError("UNKNOWN_MODEL", `model ${e.name} has no ${role} graph`);
-        const b = new Uint8Array(readFileSync(join(e.dir, f.file)));
-        if (sha256(b) !== f.sha256)
-          throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
-        return b;
-      },
-      this.options,
-    );
+    const runner = new OrtRunner(this.ort, async (role) => readGraph(e, role), this.options);
     const id = Uint8Array.from(Buffer.from(hexId, "hex"));
     const model = new L3cTileModel(id, e.manifest.config, runner, this.core);
     this.loaded.set(hexId, { model, runner });
@@ -125,8 +132,6 @@ export class ModelStore {
       .get(hexId)
       ?.runner.warm(Object.keys(this.entries.find((e) => e.id === hexId)!.manifest.files));
   }
-
-  resolver = (hexId: string) => this.get(hexId);
 
   async close(): Promise<void> {
     for (const { runner } of this.loaded.values()) await runner.release();
