@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 
 from .data import load_split
-from .evaluate import SHARED, evaluate_set, load_folder, load_model
-from .intpath import IntModel
-from .intpath import evaluate as int_evaluate
+from .likelihood import SHARED, evaluate_set, load_folder, load_model
+from .intmodel import IntModel
+from .intmodel import evaluate as int_evaluate
 
 
 def cpu_name() -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .export import export
+from .onnx_export import export
 from .model import L3C, ModelConfig
 from .quant import set_mode
 

@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from .data import CropSampler, load_split
-from .evaluate import evaluate_set
+from .likelihood import evaluate_set
 from .model import L3C, ModelConfig
 from .quant import set_mode
 from .train import DEFAULT_DATA, bf16_supported, save_checkpoint

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from .data import DataError, is_validation, list_images, load_rgb
-from .evaluate import center_crop
+from .likelihood import center_crop
 from .train import DEFAULT_DATA
 
 

@@ -23,7 +23,7 @@ import torch
 from tqdm import tqdm
 
 from .data import CropSampler, DataError, load_split
-from .evaluate import evaluate_set
+from .likelihood import evaluate_set
 from .model import L3C, ModelConfig
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "train"

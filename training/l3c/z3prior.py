@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError, load_split
-from .export import write_manifest
-from .intpath import IntModel
+from .onnx_export import write_manifest
+from .intmodel import IntModel
 from .train import DEFAULT_DATA
 
 TOTAL = 1 << 16

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from l3c import export as l3c_export
+from l3c import onnx_export as l3c_export
 from l3c import qat as l3c_qat
 from l3c import train as l3c_train
 from l3c.data import DataError, load_split
-from l3c.intpath import IntModel
+from l3c.intmodel import IntModel
 from l3c.model import L3C, ModelConfig
 from l3c.quant import set_mode
 

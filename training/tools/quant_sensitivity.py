@@ -15,8 +15,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from l3c.data import load_split  # noqa: E402
-from l3c.evaluate import evaluate_set  # noqa: E402
-from l3c.export import load_qat_model  # noqa: E402
+from l3c.likelihood import evaluate_set  # noqa: E402
+from l3c.onnx_export import load_qat_model  # noqa: E402
 from l3c.quant import ActQ, QConv  # noqa: E402
 from l3c.train import DEFAULT_DATA  # noqa: E402
 

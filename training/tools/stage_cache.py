@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from l3c.data import load_split  # noqa: E402
-from l3c.evaluate import SHARED, load_folder  # noqa: E402
-from l3c.intpath import IntModel, z3_bits, z_bits  # noqa: E402
+from l3c.likelihood import SHARED, load_folder  # noqa: E402
+from l3c.intmodel import IntModel, z3_bits, z_bits  # noqa: E402
 
 
 def main() -> int:

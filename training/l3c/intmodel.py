@@ -21,7 +21,7 @@ import onnxruntime as ort
 
 from . import intcdf
 from .data import DataError, load_split
-from .evaluate import SHARED, load_folder
+from .likelihood import SHARED, load_folder
 from .model import PHASES
 
 
@@ -168,7 +168,7 @@ def image_bits(model: IntModel, img: np.ndarray, tile: int = 512) -> tuple[float
 
 
 def evaluate(model: IntModel, data, tile: int = 512, crop: int = 0) -> dict:
-    from .evaluate import center_crop
+    from .likelihood import center_crop
 
     tx = tz = 0.0
     n = 0
