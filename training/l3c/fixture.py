@@ -15,9 +15,9 @@ import torch
 
 from .onnx_export import export
 from .model import L3C, ModelConfig
+from .paths import ROOT
 from .quant import set_mode
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:

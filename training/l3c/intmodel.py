@@ -2,27 +2,23 @@
 
 This mirrors what the TypeScript codec does per tile: pad the tile to a multiple of 8
 by edge replication, run the encoder for z(1..3), then the integer decoders and heads;
-z(3) uses the model's static z3_cdf tables (uniform without them), z(2), z(1) and the four pixel phases use the integer mixture CDF
-(l3c/intcdf.py, identical to shared/logistic-mixture.ts). Only real pixels are coded.
-
-    python -m l3c.intpath --model ../models/<name> --set val --set kodak
+z(3) uses the model's static z3_cdf tables (uniform without them), z(2), z(1) and the
+pixel stages (stages.py) use the integer mixture CDF (l3c/intcdf.py, identical to
+shared/logistic-mixture.ts). Only real pixels are coded. The command: intpath.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from . import intcdf
-from .data import DataError, load_split
-from .likelihood import SHARED, load_folder
-from .model import PHASES
+from .image_sets import center_crop
+from .stages import pixel_stages
 
 
 class IntModel:
@@ -69,31 +65,19 @@ class IntModel:
         known = x.transpose(2, 0, 1).copy()  # (3, H, W)
         known[:, h:, :] = 128
         known[:, :, w:] = 128
+        feats = {3: o3[2], 2: o2[2], 1: f1} if pyramid else {1: f1}
         stages = []
-        if pyramid:
-            feats = {3: o3[2], 2: o2[2], 1: f1}
-            (prm,) = self.run("base", f=feats[3])
-            stages.append(("base", prm, known[:, ::8, ::8], (8, 0, 0)))
-            for lv in (3, 2, 1):
-                st = 2 ** (lv - 1)
-                xl = known[:, ::st, ::st]
-                pix = [np.ascontiguousarray(xl[:, 0::2, 0::2])]
-                for p in (1, 2, 3):
-                    dy, dx = PHASES[p]
-                    (prm,) = self.run(f"l{lv}p{p}", f=feats[lv], pix=np.concatenate(pix, 0)[None])
-                    xp = np.ascontiguousarray(xl[:, dy::2, dx::2])
-                    stages.append((f"l{lv}p{p}", prm, xp, (2 * st, dy * st, dx * st)))
-                    pix.append(xp)
-        else:
-            pix = []
-            for p, (dy, dx) in enumerate(PHASES):
-                feeds = {"f1": f1}
-                if p:
-                    feeds["pix"] = np.concatenate(pix, 0)[None]
-                (prm,) = self.run(f"head{p}", **feeds)
-                xp = np.ascontiguousarray(known[:, dy::2, dx::2])
-                stages.append((f"head{p}", prm, xp, (2, dy, dx)))
-                pix.append(xp)
+        pix: list[np.ndarray] = []
+        for st in pixel_stages(self.cfg["rgb_context"]):
+            if st.opens_level:
+                pix = [np.ascontiguousarray(known[:, :: st.step, :: st.step])]
+            feeds = {st.feature_input: feats[st.level]}
+            if st.phase:
+                feeds["pix"] = np.concatenate(pix, 0)[None]
+            (prm,) = self.run(st.role, **feeds)
+            xp = np.ascontiguousarray(known[:, st.oy :: st.step, st.ox :: st.step])
+            stages.append((st.role, prm, xp, (st.step, st.oy, st.ox)))
+            pix.append(xp)
         return {"z": (z1, z2, z3), "zp": (z1p, z2p), "stages": stages, "f1": f1,
                 "heads": [st[1] for st in stages]}
 
@@ -168,8 +152,6 @@ def image_bits(model: IntModel, img: np.ndarray, tile: int = 512) -> tuple[float
 
 
 def evaluate(model: IntModel, data, tile: int = 512, crop: int = 0) -> dict:
-    from .likelihood import center_crop
-
     tx = tz = 0.0
     n = 0
     for img in data.images:
@@ -179,29 +161,3 @@ def evaluate(model: IntModel, data, tile: int = 512, crop: int = 0) -> dict:
         tz += b
         n += img.size
     return {"bpsp": (tx + tz) / n, "bpsp_x": tx / n, "bpsp_z": tz / n}
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", type=Path, required=True, help="exported model folder (manifest.json)")
-    p.add_argument("--set", action="append", default=[])
-    p.add_argument("--data", type=Path, default=SHARED / "train")
-    p.add_argument("--tile", type=int, default=512)
-    p.add_argument("--crop", type=int, default=0)
-    a = p.parse_args(argv)
-    model = IntModel(a.model)
-    print("| set | images | bpsp (integer path) | x | z |\n|---|---|---|---|---|")
-    for s in a.set or ["val"]:
-        try:
-            data = (load_split(a.data, "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
-                    else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
-        except DataError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        r = evaluate(model, data, a.tile, a.crop)
-        print(f"| {s} | {len(data.images)} | {r['bpsp']:.4f} | {r['bpsp_x']:.4f} | {r['bpsp_z']:.4f} |", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,13 +1,14 @@
-"""Export a trained L3C model as ONNX graphs: a float encoder and integer decoders.
-
-    python -m l3c.export --ckpt runs/main/qat.pt --out ../models --name l3c-phase4
+"""A trained L3C model as ONNX graphs: a float encoder and integer decoders (the command:
+export.py).
 
 Graphs (file names carry the first 16 hex digits of their SHA-256):
   encoder      x (1,3,H,W) float32 0..255  ->  z1, z2, z3 symbol indices (uint8)
   dec3         z3                           ->  f3 (uint8), z2 params (int32, NHWC)
   dec2         z2, f3                       ->  f2 (uint8), z1 params (int32, NHWC)
   dec1         z1, f2                       ->  f1 (uint8, H/2 x W/2)
-  head0..3     f1 [, pix (uint8, 3p planes)] ->  RGB params of phase p (int32, NHWC)
+  <stage>      features [, pix (uint8, 3p planes)] -> RGB params of one pixel stage (int32,
+               NHWC); one graph per stage of stages.py (phase4: head0..3 on f1; pyramid:
+               base on h3, l{level}p{p} on h{level})
 Parameters are channels-last so that one symbol's K components are contiguous.
 H and W are multiples of 8. The decoders are integer-only (see onnx_builder.py), so their
 outputs, and hence every CDF, are identical in every runtime. A manifest.json lists the
@@ -16,10 +17,6 @@ files with their SHA-256; the model id stored in streams is the SHA-256 of the m
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +24,12 @@ import onnx
 import torch
 from onnx import TensorProto as T
 
-from .model import L3C, PHASES, MixtureHead, ModelConfig, PhaseHead
+from .fixed_point import rgb_param_format, z_input_scale, z_param_format
+from .manifest import sha256, write_manifest
+from .model import L3C, MixtureHead, PhaseHead
 from .onnx_builder import GraphBuilder
 from .quant import ActQ, QConv
+from .stages import PHASES, pixel_stages
 
 DYN = ["N", "C", "H", "W"]
 
@@ -82,7 +82,7 @@ class IntDecoderExporter:
         d = self.m.dec[s]
         rs = float(d.res_q.scale)
         res = f_above
-        h0 = self.conv(g, z, (self.cfg.L - 1) // 2, d.conv_in, 2.0 / (self.cfg.L - 1), d.res_q, res)
+        h0 = self.conv(g, z, (self.cfg.L - 1) // 2, d.conv_in, z_input_scale(self.cfg.L), d.res_q, res)
         h = h0
         for b in d.blocks:
             t = self.conv(g, h, 128, b.c1, rs, b.act_q)
@@ -100,16 +100,11 @@ class IntDecoderExporter:
         return self.conv(g, cat, 0, head.out, float(head.act_q.scale), ("params", mult, add))
 
     def z_param_map(self):
-        c, k, L = self.cfg.C, self.cfg.K, self.cfg.L
-        half = (L - 1) / 2.0
-        mult = np.concatenate([np.full(c * k, 128.0), np.full(c * k, 256.0 * half), np.full(c * k, 128.0)])
-        add = np.concatenate([np.zeros(c * k), np.full(c * k, 256.0 * half), np.zeros(c * k)])
+        mult, add = z_param_format(self.cfg.C, self.cfg.K, self.cfg.L)
         return mult, np.round(add).astype(np.int64)
 
     def rgb_param_map(self):
-        n = 3 * self.cfg.K
-        mult = np.concatenate([np.full(n, 128.0), np.full(n, 256.0 * 127.5), np.full(n, 128.0), np.full(n, 4096.0)])
-        add = np.concatenate([np.zeros(n), np.full(n, 256.0 * 127.5), np.zeros(n), np.zeros(n)])
+        mult, add = rgb_param_format(self.cfg.K)
         return mult, np.round(add).astype(np.int64)
 
     def graphs(self) -> dict[str, onnx.ModelProto]:
@@ -138,14 +133,8 @@ class IntDecoderExporter:
             else:
                 g.output(hdec, "f1", T.UINT8, [1, cfg.Cf, "h", "w"])
             out[f"dec{s + 1}"] = g.model()
-        if pyramid:
-            heads = [("base", self.m.base_head, 3, 0, "f")] + [
-                (f"l{lv}p{p}", self.m.level_heads[f"l{lv}p{p}"], lv, p, "f") for lv in (3, 2, 1) for p in (1, 2, 3)
-            ]
-        else:
-            heads = [(f"head{p}", h, 1, p, "f1") for p, h in enumerate(self.m.phase_heads)]
-        for role, head, level, p, fname in heads:
-            out[role] = self.pixel_head(role, head, level, p, fname)
+        for st in pixel_stages(cfg.rgb_context, cfg.S):
+            out[st.role] = self.pixel_head(st.role, self.m.stage_head(st), st.level, st.phase, st.feature_input)
         return out
 
     def pixel_head(self, role: str, head: PhaseHead, level: int, p: int, fname: str) -> onnx.ModelProto:
@@ -169,8 +158,6 @@ class IntDecoderExporter:
 
 def encoder_graph(model: L3C) -> onnx.ModelProto:
     """Float encoder: x -> z symbol indices (uint8), built op by op (no exporter needed)."""
-    from onnx import numpy_helper  # noqa: F401
-
     cfg = model.cfg
     g = GraphBuilder("encoder")
     x = g.input("x", T.FLOAT, [1, 3, "H", "W"])
@@ -198,17 +185,6 @@ def encoder_graph(model: L3C) -> onnx.ModelProto:
         idx = g.op("Clip", [idx, g.const(np.array(0.0, np.float32)), g.const(np.array(cfg.L - 1, np.float32))])
         g.output(g.op("Cast", [idx], "zidx", to=T.UINT8), f"z{s + 1}", T.UINT8, [1, cfg.C, "h", "w"])
     return g.model()
-
-
-def sha256(b: bytes) -> str:
-    return hashlib.sha256(b).hexdigest()
-
-
-def write_manifest(d: Path, manifest: dict) -> str:
-    """Write d/manifest.json in its canonical bytes; returns the model id (their SHA-256)."""
-    mb = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    (d / "manifest.json").write_bytes(mb)
-    return sha256(mb)
 
 
 def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> dict:
@@ -242,30 +218,3 @@ def export(model: L3C, out_dir: Path, name: str, extra: dict | None = None) -> d
     }
     manifest["id"] = write_manifest(d, manifest)
     return manifest
-
-
-def load_qat_model(ckpt: Path) -> L3C:
-    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    model = L3C(ModelConfig(**ck["config"]))
-    model.load_state_dict(ck["model"])
-    from .quant import set_mode
-
-    set_mode(model, "qat")
-    return model.eval()
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--ckpt", type=Path, required=True, help="QAT checkpoint (l3c.qat)")
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "models")
-    p.add_argument("--name", required=True)
-    a = p.parse_args(argv)
-    m = export(load_qat_model(a.ckpt), a.out, a.name)
-    print(f"model id {m['id']}")
-    for role, f in m["files"].items():
-        print(f"  {role:8s} {f['file']} ({f['bytes']} bytes)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from l3c.data import load_split  # noqa: E402
-from l3c.likelihood import SHARED, load_folder  # noqa: E402
+from l3c.image_sets import load_named_set  # noqa: E402
 from l3c.intmodel import IntModel, z3_bits, z_bits  # noqa: E402
 
 
@@ -36,8 +35,7 @@ def main() -> int:
     cfg = model.cfg
     C, K, L = cfg["C"], cfg["K"], cfg["L"]
     for s in a.set:
-        data = (load_split(SHARED / "train", "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
-                else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
+        data = load_named_set(s)
         d = a.out / s
         d.mkdir(parents=True, exist_ok=True)
         index = []
