@@ -82,7 +82,8 @@ export function readGraph(e: ModelEntry, role: string): Uint8Array {
   const f = e.manifest.files[role];
   if (!f) throw new L3cError("UNKNOWN_MODEL", `model ${e.name} has no ${role} graph`);
   const b = new Uint8Array(readFileSync(join(e.dir, f.file)));
-  if (sha256(b) !== f.sha256) throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
+  if (sha256(b) !== f.sha256)
+    throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
   return b;
 }
 

@@ -42,7 +42,7 @@ describe("the backend client", () => {
     expect(r).toEqual({ stream, model: "ab".repeat(32), attested: true, verified: true });
     const [url, init] = f.mock.calls[0];
     expect(url).toBe("http://backend.test/v1/encode");
-    expect((init?.headers as Record<string, string>).Authorization).toBe(`Bearer ${target.backendToken}`);
+    expect((init!.headers as Record<string, string>).Authorization).toBe(`Bearer ${target.backendToken}`);
   });
 
   it("tells an unattested stream and a broken attestation apart", async () => {
