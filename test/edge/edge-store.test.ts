@@ -5,12 +5,11 @@
  * write once and a stream stored by the hook is never overwritten; a backend answer that
  * does not match its Content-Digest is an error, neither served nor stored.
  */
-import { createServer, type Server } from "node:http";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Miniflare } from "miniflare";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBackend } from "../harness/backend.js";
+import { startBackend, startBackendProxy } from "../harness/backend.js";
 import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
@@ -20,32 +19,6 @@ let backend: Awaited<ReturnType<typeof startBackend>>;
 let png: Buffer;
 /** Let waitUntil work finish (a store that should not happen gets a full second). */
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
-
-/** A proxy to the backend that rewrites encode answers. */
-async function backendProxy(rewrite: (body: Buffer, headers: Record<string, string>) => void) {
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const r = await fetch(`http://127.0.0.1:${backend.port}${req.url}`, {
-      method: req.method,
-      body: Buffer.concat(chunks),
-      headers: { Authorization: String(req.headers.authorization), Accept: String(req.headers.accept) },
-    });
-    const body = Buffer.from(await r.arrayBuffer());
-    const headers: Record<string, string> = {};
-    r.headers.forEach((v, k) => {
-      if (k !== "content-length" && k !== "transfer-encoding") headers[k] = v;
-    });
-    if (req.url?.startsWith("/v1/encode")) rewrite(body, headers);
-    res.writeHead(r.status, headers);
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => server.close(),
-  };
-}
 
 const exists = (key: string) =>
   s3.client.send(new HeadObjectCommand({ Bucket: "images", Key: key })).then(
@@ -101,7 +74,7 @@ describe("edge: storing encoded streams", () => {
   });
 
   it("an answer without the backend's attestation is served but never stored", async () => {
-    const proxy = await backendProxy((_, h) => {
+    const proxy = await startBackendProxy(backend.port, (_, h) => {
       delete h["x-l3c-verified"];
     });
     try {
@@ -119,7 +92,7 @@ describe("edge: storing encoded streams", () => {
   });
 
   it("an answer that does not match its Content-Digest is a 502, neither served nor stored", async () => {
-    const proxy = await backendProxy((body) => {
+    const proxy = await startBackendProxy(backend.port, (body) => {
       body[body.length - 7] ^= 0x10;
     });
     try {

@@ -5,7 +5,6 @@
  * notifications through an SQS queue (moto, for SQS only) to the consumer; the webhook's
  * auth and errors. Crash and race tests: test/s3-faults.test.ts.
  */
-import { createServer, type Server } from "node:http";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -26,7 +25,7 @@ import { handler } from "../../hooks/src/lambda.js";
 import { runSqsWorker } from "../../hooks/src/sqs-worker.js";
 import { createHookApp } from "../../hooks/src/webhook.js";
 import { Codec } from "../../node-codec/src/codec.js";
-import { backendCalls, startBackend, TOKEN } from "../harness/backend.js";
+import { backendCalls, startBackend, startBackendProxy, TOKEN } from "../harness/backend.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { startSqsServer } from "../harness/sqs-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
@@ -183,26 +182,13 @@ describe("S3 upload hook", () => {
     ["with the attestation headers (the digest catches it)", true],
     ["without them (the hook's own decode catches it)", false],
   ])("detects corrupted backend output %s and never stores it", async (_, keepHeaders) => {
-    // A proxy that flips one byte in every encode answer.
-    const proxy: Server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const ch of req) chunks.push(ch as Buffer);
-      const r = await fetch(`http://127.0.0.1:${backend.port}${req.url}`, {
-        method: req.method,
-        body: Buffer.concat(chunks),
-        headers: { Authorization: String(req.headers.authorization), Accept: String(req.headers.accept) },
-      });
-      const body = Buffer.from(await r.arrayBuffer());
-      if (req.url?.startsWith("/v1/encode") && body.length > 200) body[body.length - 7] ^= 0x10;
-      const headers: Record<string, string> = { "Content-Type": r.headers.get("content-type") ?? "" };
-      r.headers.forEach((v, k) => {
-        if (keepHeaders && (k.startsWith("x-l3c") || k === "content-digest")) headers[k] = v;
-      });
-      res.writeHead(r.status, headers);
-      res.end(body);
+    // A proxy that flips one byte in every encode answer (and drops the attestation).
+    const proxy = await startBackendProxy(backend.port, (body, headers) => {
+      if (body.length > 200) body[body.length - 7] ^= 0x10;
+      for (const k of Object.keys(headers))
+        if (!keepHeaders && (k.startsWith("x-l3c") || k === "content-digest")) delete headers[k];
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
-    const port = (proxy.address() as { port: number }).port;
+    const port = proxy.port;
     const reasons: string[] = [];
     try {
       const key = `photos/corrupt-${keepHeaders}.png`;
