@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { freePort, S3_CREDS } from "./s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -39,4 +39,31 @@ export async function startSqsServer(): Promise<{ endpoint: string; client: SQSC
       kill();
     },
   };
+}
+
+/**
+ * A queue `name` whose messages go to the queue `name-dlq` after `maxReceiveCount`
+ * receives, each invisible for `visibilitySeconds` once received (infra/aws sets both).
+ */
+export async function createQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+  o: { visibilitySeconds: number; maxReceiveCount: number },
+): Promise<{ queue: string; dlq: string }> {
+  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))).QueueUrl!;
+  const dlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn!;
+  const queue = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(o.visibilitySeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: o.maxReceiveCount }),
+        },
+      }),
+    )
+  ).QueueUrl!;
+  return { queue, dlq };
 }

@@ -11,12 +11,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulkEncode } from "../../hooks/src/bulk.js";
@@ -27,7 +22,7 @@ import { createHookApp } from "../../hooks/src/webhook.js";
 import { Codec } from "../../node-codec/src/codec.js";
 import { backendCalls, startBackend, startBackendProxy, TOKEN } from "../harness/backend.js";
 import { startS3Server } from "../harness/s3-server.js";
-import { startSqsServer } from "../harness/sqs-server.js";
+import { createQueueWithDlq, startSqsServer } from "../harness/sqs-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -273,21 +268,10 @@ describe("S3 upload hook", () => {
   it("S3 notification -> SQS -> worker: the server's own events are encoded with no event made by the test; poison messages reach the DLQ", async () => {
     const sqsServer = await startSqsServer();
     const sqs = sqsServer.client;
-    const arnOf = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
-        .Attributes!.QueueArn!;
-    const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: "hook-dlq" }))).QueueUrl!;
-    const queue = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: "hook",
-          Attributes: {
-            VisibilityTimeout: "1",
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 2 }),
-          },
-        }),
-      )
-    ).QueueUrl!;
+    const { queue, dlq } = await createQueueWithDlq(sqs, "hook", {
+      visibilitySeconds: 1,
+      maxReceiveCount: 2,
+    });
     // versitygw posts its notifications to a webhook (no SQS target of its own): forward
     // the ones for this bucket to the queue as they are, as S3 -> SQS would.
     s3.onEvent = (e) => {

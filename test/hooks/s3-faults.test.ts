@@ -12,7 +12,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HookConfig } from "../../hooks/src/core.js";
@@ -23,7 +23,7 @@ import { type Audit, auditBucket, type BulkSummary, summaryProblems } from "../h
 import { startFaultProxy } from "../harness/fault-proxy.js";
 import { hookEnv, runL3c, startBackendProcess, startSqsWorkerProcess } from "../harness/processes.js";
 import { type S3Server, startS3Server } from "../harness/s3-server.js";
-import { startSqsServer } from "../harness/sqs-server.js";
+import { createQueueWithDlq, startSqsServer } from "../harness/sqs-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 let s3: S3Server;
@@ -206,21 +206,10 @@ describe("crashes, restarts and races (real S3 server)", () => {
     const s3Proxy = await startFaultProxy(s3.port);
     const sqsProxy = await startFaultProxy(Number(new URL(sqsServer.endpoint).port));
     const sqs = sqsServer.client;
-    const arnOf = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
-        .Attributes!.QueueArn!;
-    const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: "kill-dlq" }))).QueueUrl!;
-    const queue = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: "kill",
-          Attributes: {
-            VisibilityTimeout: "2",
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 10 }),
-          },
-        }),
-      )
-    ).QueueUrl!;
+    const { queue } = await createQueueWithDlq(sqs, "kill", {
+      visibilitySeconds: 2,
+      maxReceiveCount: 10,
+    });
     const { SendMessageCommand } = await import("@aws-sdk/client-sqs");
     s3.onEvent = (e) => {
       const key = (e as { Records?: Array<{ s3?: { object?: { key?: string } } }> }).Records?.[0]?.s3?.object
