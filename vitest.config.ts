@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
@@ -9,21 +9,19 @@ export default defineConfig({
         extends: true,
         test: {
           name: "node",
+          // Unit tests beside the code of every room; tests across tiers in test/.
           include: [
-            "shared/**/*.test.ts",
-            "edge/**/*.test.ts",
-            "gpu-backend/**/*.test.ts",
+            "{shared,node-codec,cli,gpu-backend,hooks,edge,web,infra,scripts}/**/*.test.ts",
             "test/**/*.test.ts",
-            "infra/**/*.test.ts",
-            "web/src/**/*.test.ts",
           ],
+          exclude: [...configDefaults.exclude, "test/web/**"],
         },
       },
       {
-        // Real Chromium (web/test): after the rest, so that a browser and its wasm
+        // Real Chromium (test/web): after the rest, so that a browser and its wasm
         // workers do not share the 2 cores with the timing-sensitive tests.
         extends: true,
-        test: { name: "browser", include: ["web/test/**/*.test.ts"], sequence: { groupOrder: 1 } },
+        test: { name: "browser", include: ["test/web/**/*.test.ts"], sequence: { groupOrder: 1 } },
       },
     ],
   },

@@ -31,7 +31,12 @@ describe.skipIf(platform() !== "linux" || arch() !== "x64")("build:lambda", () =
       console.log(JSON.stringify({ out, png: png.length > 0 }));`;
     const res = execFileSync(process.execPath, ["--input-type=module", "-e", probe], {
       cwd: r.dir,
-      env: { ...process.env, NODE_PATH: "" },
+      env: {
+        ...process.env,
+        NODE_PATH: "",
+        L3C_BACKEND_URL: "http://127.0.0.1:9",
+        L3C_BACKEND_TOKEN: "lambda-test-token-0123",
+      },
     }).toString();
     expect(JSON.parse(res)).toEqual({ out: { batchItemFailures: [{ itemIdentifier: "bad" }] }, png: true });
     if (hasZip) {

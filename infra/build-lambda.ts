@@ -1,7 +1,7 @@
 /**
  * `npm run build:lambda`: the S3 hook as an AWS Lambda deployment package,
  * `dist/hooks-lambda.zip` (what `infra/aws/main.tf` uploads): `index.mjs` (the handler of
- * gpu-backend/src/hooks/lambda.ts and everything it imports, bundled by esbuild; the AWS
+ * hooks/src/lambda.ts and everything it imports, bundled by esbuild; the AWS
  * SDK included, so its version is the one tested here) plus `node_modules/` holding sharp
  * and its linux-x64 binaries, copied from this checkout (no download). Build on linux-x64
  * for the `nodejs20.x` x86_64 runtime.
@@ -31,7 +31,7 @@ export async function buildLambda(outDir: string, zip = true): Promise<{ dir: st
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [join(ROOT, "gpu-backend/src/hooks/lambda.ts")],
+    entryPoints: [join(ROOT, "hooks/src/lambda.ts")],
     outfile: join(dir, "index.mjs"),
     bundle: true,
     platform: "node",

@@ -10,10 +10,9 @@ import { expectInteger, L3cError } from "./errors.js";
 import {
   bytesPerPixel,
   DEFAULT_TILE_SIZE,
+  expectTileSize,
   type Header,
   type Limits,
-  MAX_TILE_SIZE,
-  MIN_TILE_SIZE,
   NO_MODEL,
   parseHeader,
   type TileEntry,
@@ -110,14 +109,7 @@ export async function encodeImage(
   opts: EncodeOptions = {},
 ): Promise<{ bytes: Uint8Array } & EncodeStats> {
   const layout = layoutOf(img);
-  const tileSize = expectInteger(
-    "tileSize",
-    opts.tileSize ?? DEFAULT_TILE_SIZE,
-    MIN_TILE_SIZE,
-    MAX_TILE_SIZE,
-  );
-  if (tileSize % 8 !== 0)
-    throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  const tileSize = expectTileSize("tileSize", opts.tileSize ?? DEFAULT_TILE_SIZE);
   const concurrency = expectInteger("concurrency", opts.concurrency ?? 1, 1, 256);
   const { cols, rows } = tileGrid(img.width, img.height, tileSize);
   const codeTile = async (t: number) => {

@@ -68,13 +68,31 @@ export class L3cError extends Error {
   }
 }
 
-/** sharp-style option validation: "Expected integer between 1 and 100 for quality but received 101 of type number". */
+/**
+ * The one sentence of every invalid option, sharp's idiom: "Expected integer between 1 and
+ * 100 for quality but received 101 of type number". `name` is the option as its user
+ * wrote it (tileSize, --tile-size, L3C_WORKERS); `expected` says what would do.
+ */
+export function expectedMessage(name: string, expected: string, value: unknown): string {
+  return `Expected ${expected} for ${name} but received ${String(value)} of type ${typeof value}`;
+}
+
+/** An INVALID_ARGUMENT error whose detail is {@link expectedMessage}. */
+export function invalidOption(name: string, expected: string, value: unknown): L3cError {
+  return new L3cError("INVALID_ARGUMENT", expectedMessage(name, expected, value));
+}
+
+/** An integer in [min, max], or INVALID_ARGUMENT in the idiom above. */
 export function expectInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new L3cError(
-      "INVALID_ARGUMENT",
-      `Expected integer between ${min} and ${max} for ${name} but received ${String(value)} of type ${typeof value}`,
-    );
+    throw invalidOption(name, `integer between ${min} and ${max}`, value);
   }
   return value;
+}
+
+/** One of `choices`, or INVALID_ARGUMENT in the idiom above. */
+export function expectOneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (!(choices as readonly unknown[]).includes(value))
+    throw invalidOption(name, `one of ${choices.join(", ")}`, value);
+  return value as T;
 }

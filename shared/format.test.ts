@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { crc32 } from "./crc32.js";
 import { L3cError } from "./errors.js";
-import { FIXED_HEADER_BYTES, Layout, NO_MODEL, parseHeader, writeStream } from "./format.js";
+import {
+  bitsPerSubpixel,
+  FIXED_HEADER_BYTES,
+  Layout,
+  NO_MODEL,
+  parseHeader,
+  subpixels,
+  writeStream,
+} from "./format.js";
 
 function stream(width: number, height: number, tileSize = 64) {
   const cols = Math.ceil(width / tileSize);
@@ -96,5 +104,16 @@ describe("format header", () => {
     expect(() => writeStream({ ...base, tileSize: 65 })).toThrow(L3cError);
     expect(() => writeStream({ ...base, modelId: new Uint8Array(3) })).toThrow(L3cError);
     expect(() => writeStream(base)).toThrow("invalid argument");
+  });
+});
+
+describe("sub-pixels (what bpsp counts)", () => {
+  it("three per pixel, one for gray; the alpha of RGBA is not coded", () => {
+    expect(subpixels({ width: 4, height: 2, layout: Layout.RGB8 })).toBe(24);
+    expect(subpixels({ width: 4, height: 2, layout: Layout.GRAY8 })).toBe(8);
+    expect(subpixels({ width: 4, height: 2, layout: Layout.RGBA8_OPAQUE })).toBe(24);
+    expect(subpixels({ width: 4, height: 2, channels: 1 })).toBe(8);
+    expect(subpixels({ width: 4, height: 2, channels: 4 })).toBe(24);
+    expect(bitsPerSubpixel(3, { width: 4, height: 2, channels: 3 })).toBe(1);
   });
 });

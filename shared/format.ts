@@ -63,7 +63,7 @@
  */
 
 import { crc32 } from "./crc32.js";
-import { expectInteger, L3cError } from "./errors.js";
+import { expectInteger, invalidOption, L3cError } from "./errors.js";
 
 export const MAGIC = Object.freeze([0x89, 0x4c, 0x33, 0x43]);
 /** Media type of a stream over HTTP (vendor tree, RFC 6838); file extension `.l3c`. */
@@ -80,9 +80,39 @@ export const Layout = Object.freeze({ RGB8: 1, GRAY8: 2, RGBA8_OPAQUE: 3 });
 export type LayoutId = 1 | 2 | 3;
 export const LAYOUT_NAMES: Record<LayoutId, string> = { 1: "rgb8", 2: "gray8", 3: "rgba8-opaque" };
 
+/**
+ * Sub-pixels an image or stream codes: three per pixel, one for gray (the alpha of
+ * RGBA8_OPAQUE is not coded). What bpsp counts: see {@link bitsPerSubpixel}.
+ */
+export function subpixels(
+  img: { width: number; height: number } & ({ layout: LayoutId } | { channels: number }),
+): number {
+  const gray = "layout" in img ? img.layout === Layout.GRAY8 : img.channels === 1;
+  return img.width * img.height * (gray ? 1 : 3);
+}
+
+/** Bits per sub-pixel of `bytes` bytes coding `img` (a header or a raw image). */
+export function bitsPerSubpixel(bytes: number, img: Parameters<typeof subpixels>[0]): number {
+  return (bytes * 8) / subpixels(img);
+}
+
 /** Bytes per pixel of a layout's decoded output. */
 export function bytesPerPixel(layout: LayoutId): number {
   return layout === 1 ? 3 : layout === 2 ? 1 : 4;
+}
+
+/** A `tile_size` the format allows: a multiple of 8 in [64, 4096]. */
+export function expectTileSize(name: string, value: unknown): number {
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < MIN_TILE_SIZE ||
+    value > MAX_TILE_SIZE ||
+    value % 8 !== 0
+  ) {
+    throw invalidOption(name, `multiple of 8 between ${MIN_TILE_SIZE} and ${MAX_TILE_SIZE}`, value);
+  }
+  return value;
 }
 
 export const TileMode = Object.freeze({ STORED: 0, CODED: 1 });
@@ -259,9 +289,7 @@ export function writeStream(spec: StreamSpec): Uint8Array {
   }
   expectInteger("width", width, 1, MAX_SIDE);
   expectInteger("height", height, 1, MAX_SIDE);
-  expectInteger("tileSize", tileSize, MIN_TILE_SIZE, MAX_TILE_SIZE);
-  if (tileSize % 8 !== 0)
-    throw new L3cError("INVALID_ARGUMENT", `tileSize ${tileSize} is not a multiple of 8`);
+  expectTileSize("tileSize", tileSize);
   if (!(modelId instanceof Uint8Array) || modelId.length !== 32) {
     throw new L3cError("INVALID_ARGUMENT", "modelId must be 32 bytes");
   }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../test/helpers/random.js";
 import { coefShift, LOG_SCALE_MAX, LOG_SCALE_MIN, MixtureCdf, validateCdf } from "./logistic-mixture.js";
 import { EXP_Q20, SIGMOID_Q20 } from "./mixture-tables.js";
 import { RangeDecoder, RangeEncoder } from "./range-coder.js";
-import { mulberry32 } from "./test-utils.js";
 
 const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
 

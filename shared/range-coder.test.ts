@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { mulberry32, randomCdf } from "../test/helpers/random.js";
 import { L3cError } from "./errors.js";
 import { validateCdf } from "./logistic-mixture.js";
 import { PROB_ONE, RangeDecoder, RangeEncoder } from "./range-coder.js";
-import { mulberry32, randomCdf } from "./test-utils.js";
 
 describe("range coder", () => {
   it("round-trips random symbols under random CDFs (property)", () => {

@@ -11,8 +11,13 @@
 
 import { type Context, Hono } from "hono";
 import { L3cError } from "../../shared/errors.js";
-import { LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
-import { BackendError, backendDecode, backendEncode } from "./backend.js";
+import { bitsPerSubpixel, LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import {
+  BackendCallError,
+  backendDecode,
+  backendEncode,
+  gatewayStatus,
+} from "../../shared/http/backend-client.js";
 import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
 import { DemoError } from "./demo.js";
 import { KeyError, parseObjectPath } from "./keys.js";
@@ -107,9 +112,9 @@ export function createEdgeApp() {
     if (err instanceof DemoError)
       return jsonError(err.status, err.code, err.message, err.status === 429 ? { "Retry-After": "60" } : {});
     if (err instanceof AssetsError) return jsonError(404, "NO_ASSETS", err.message);
-    if (err instanceof BackendError) {
+    if (err instanceof BackendCallError) {
       return jsonError(
-        err.status,
+        gatewayStatus(err),
         "BACKEND",
         err.message,
         err.retryAfter ? { "Retry-After": err.retryAfter } : {},
@@ -148,7 +153,7 @@ export function createEdgeApp() {
           tileSize: h.tileSize,
           tiles: h.tileCount,
           bytes: last.offset + last.length,
-          bpsp: ((last.offset + last.length) * 8) / (h.width * h.height * (h.layout === 2 ? 1 : 3)),
+          bpsp: bitsPerSubpixel(last.offset + last.length, h),
         },
         200,
         { "Cache-Control": "no-store" },

@@ -5,6 +5,8 @@
  * naming the variable, rather than misbehaving.
  */
 
+import { readOptions } from "../../shared/options.js";
+
 export interface EdgeEnv {
   /** Comma-separated bucket names the edge may read (required). */
   ALLOWED_BUCKETS?: string;
@@ -56,28 +58,11 @@ export class EdgeConfigError extends Error {}
 
 const DEFAULT_KEY_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,1000}\\.(png|jpe?g|webp|tiff?)$";
 
-function str(env: EdgeEnv, name: string, def?: string): string {
-  const v = env[name];
-  if (typeof v === "string" && v !== "") return v;
-  if (def !== undefined) return def;
-  throw new EdgeConfigError(`${name} must be set`);
-}
-
-function int(env: EdgeEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new EdgeConfigError(
-      `Expected integer between ${min} and ${max} for ${name} but received ${String(raw)}`,
-    );
-  }
-  return v;
-}
-
 export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
+  const o = readOptions(env, { error: (m) => new EdgeConfigError(m) });
   const buckets = new Set(
-    str(env, "ALLOWED_BUCKETS")
+    o
+      .required("ALLOWED_BUCKETS")
       .split(",")
       .map((b) => b.trim())
       .filter(Boolean),
@@ -88,23 +73,19 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
   }
   let keyPattern: RegExp;
   try {
-    keyPattern = new RegExp(str(env, "KEY_PATTERN", DEFAULT_KEY_PATTERN));
+    keyPattern = new RegExp(o.text("KEY_PATTERN") ?? DEFAULT_KEY_PATTERN);
   } catch (e) {
     throw new EdgeConfigError(`KEY_PATTERN is not a valid regular expression: ${(e as Error).message}`);
   }
-  const origin = str(env, "ORIGIN", "s3");
-  if (origin !== "r2" && origin !== "s3")
-    throw new EdgeConfigError(`Expected r2 or s3 for ORIGIN but received ${origin}`);
-  const backendUrl = str(env, "BACKEND_URL");
+  const origin = o.oneOf("ORIGIN", ["r2", "s3"], "s3");
+  const backendUrl = o.required("BACKEND_URL");
   try {
     new URL(backendUrl);
   } catch {
     throw new EdgeConfigError(`BACKEND_URL is not a URL: ${backendUrl}`);
   }
-  const backendToken = str(env, "BACKEND_TOKEN");
-  const demoFlag = str(env, "DEMO", "off");
-  if (demoFlag !== "on" && demoFlag !== "off")
-    throw new EdgeConfigError(`Expected on or off for DEMO but received ${demoFlag}`);
+  const backendToken = o.required("BACKEND_TOKEN");
+  const demoFlag = o.oneOf("DEMO", ["on", "off"], "off");
   const rateLimiter = env.DEMO_RATE_LIMITER as { limit?: unknown } | undefined;
   if (demoFlag === "on" && typeof rateLimiter?.limit !== "function")
     throw new EdgeConfigError("DEMO=on needs the DEMO_RATE_LIMITER rate-limiting binding");
@@ -115,22 +96,22 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     s3:
       origin === "s3"
         ? {
-            endpoint: str(env, "S3_ENDPOINT"),
-            region: str(env, "S3_REGION", "us-east-1"),
-            accessKeyId: str(env, "S3_ACCESS_KEY_ID"),
-            secretAccessKey: str(env, "S3_SECRET_ACCESS_KEY"),
+            endpoint: o.required("S3_ENDPOINT"),
+            region: o.text("S3_REGION") ?? "us-east-1",
+            accessKeyId: o.required("S3_ACCESS_KEY_ID"),
+            secretAccessKey: o.required("S3_SECRET_ACCESS_KEY"),
           }
         : undefined,
     backendUrl: backendUrl.replace(/\/+$/, ""),
     backendToken,
-    modelId: str(env, "MODEL_ID", "default"),
-    maxAge: int(env, "CACHE_MAX_AGE", 3600, 0, 31_536_000),
-    backendTimeoutMs: int(env, "BACKEND_TIMEOUT_MS", 30_000, 100, 600_000),
+    modelId: o.text("MODEL_ID") ?? "default",
+    maxAge: o.integer("CACHE_MAX_AGE", 0, 31_536_000, 3600),
+    backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 600_000, 30_000),
     demo:
       demoFlag === "on"
         ? {
-            maxBytes: int(env, "DEMO_MAX_BYTES", 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
-            maxPixels: int(env, "DEMO_MAX_PIXELS", 1_000_000, 1, 16_000_000),
+            maxBytes: o.integer("DEMO_MAX_BYTES", 1024, 64 * 1024 * 1024, 8 * 1024 * 1024),
+            maxPixels: o.integer("DEMO_MAX_PIXELS", 1, 16_000_000, 1_000_000),
           }
         : undefined,
   };

@@ -11,8 +11,8 @@
 
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { LAYOUT_NAMES, parseHeader } from "../../shared/format.js";
-import { backendDecode, backendEncode } from "./backend.js";
+import { LAYOUT_NAMES, parseHeader, subpixels } from "../../shared/format.js";
+import { backendDecode, backendEncode } from "../../shared/http/backend-client.js";
 import type { EdgeConfig, EdgeEnv } from "./config.js";
 import { ImageSizeError, imageSize } from "./image-size.js";
 import { DECODED_VARIANTS } from "./variants.js";
@@ -88,6 +88,7 @@ export async function demoEncode(c: Context<Env>, cfg: EdgeConfig): Promise<Resp
       width: h.width,
       height: h.height,
       layout: LAYOUT_NAMES[h.layout],
+      subpixels: subpixels(h),
       model: model || h.modelHash,
       tiles: h.tileCount,
       input: { format: size.format, bytes: body.length },

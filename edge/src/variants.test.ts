@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BROWSER_ACCEPT } from "../test/browser-accept.js";
+import { BROWSER_ACCEPT } from "../../test/helpers/browser-accept.js";
 import { chooseVariant, VariantError } from "./variants.js";
 
 describe("variant choice: real clients never get l3c unless they name it", () => {
@@ -56,7 +56,7 @@ describe("variant choice: real clients never get l3c unless they name it", () =>
       expect(err).toBeInstanceOf(VariantError);
       expect((err as VariantError).status).toBe(400);
       expect((err as VariantError).message).toBe(
-        `Expected one of l3c, webp, avif, png for codec but received ${codec}`,
+        `Expected one of l3c, webp, avif, png for codec but received ${codec} of type string`,
       );
     }
   });

@@ -12,6 +12,7 @@
  * 3x slower to make on a miss), PNG (817 KB, the universal fallback).
  */
 
+import { expectedMessage } from "../../shared/errors.js";
 import { MEDIA_TYPE } from "../../shared/format.js";
 import { negotiate } from "../../shared/http/accept.js";
 
@@ -47,7 +48,7 @@ export function chooseVariant(accept: string | null | undefined, codec: string |
       throw new VariantError(
         400,
         "BAD_CODEC",
-        `Expected one of ${Object.keys(CODECS).join(", ")} for codec but received ${codec}`,
+        expectedMessage("codec", `one of ${Object.keys(CODECS).join(", ")}`, codec),
       );
     }
     return forced;

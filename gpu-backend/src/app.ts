@@ -7,8 +7,10 @@
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Codec } from "../../node-codec/src/codec.js";
+import { encodeImageFile, readImage } from "../../node-codec/src/image-io.js";
 import { L3cError } from "../../shared/errors.js";
-import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { bitsPerSubpixel, expectTileSize, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { negotiate } from "../../shared/http/accept.js";
 import {
   CONTENT_DIGEST_HEADER,
@@ -17,22 +19,23 @@ import {
   VERIFIED_HEADER,
   VERIFIED_PIXELS,
 } from "../../shared/http/attestation.js";
-import { checkBearer } from "./auth.js";
-import type { Codec } from "./codec.js";
+import { checkBearer } from "../../shared/http/bearer.js";
+import { readOptions } from "../../shared/options.js";
 import type { BackendConfig } from "./config.js";
-import { readImage } from "./image-io.js";
 import { createMetrics } from "./metrics.js";
 import { OPENAPI } from "./openapi.js";
+import type { ProviderChoice } from "./provider.js";
 import { QueueFullError, QueueTimeoutError, Scheduler } from "./scheduler.js";
 
 export interface AppDeps {
   config: BackendConfig;
   codec: Codec;
-  /** Reported by /readyz ("cpu", "cuda", "wasm"). */
-  executionProvider: string;
+  /** Reported by /readyz: the execution provider, and why not CUDA (provider.ts). */
+  provider: ProviderChoice;
 }
 
-const DECODE_TYPES = ["image/png", "image/webp", "image/avif"] as const;
+/** What /v1/decode answers, by media type (lossless all). */
+const DECODE_TYPES = { "image/png": "png", "image/webp": "webp", "image/avif": "avif" } as const;
 
 const sha256 = (b: Uint8Array) => formatSha256Digest(createHash("sha256").update(b).digest());
 
@@ -40,7 +43,7 @@ function errorBody(code: string, message: string, detail?: string) {
   return { error: { code, message, ...(detail ? { detail } : {}) } };
 }
 
-export function createApp({ config, codec, executionProvider }: AppDeps) {
+export function createApp({ config, codec, provider }: AppDeps) {
   const scheduler = new Scheduler(config.maxConcurrency, config.maxQueue, config.queueTimeoutMs);
   const metrics = createMetrics(scheduler);
   const app = new Hono();
@@ -73,10 +76,12 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     c.json(
       {
         ready: ready && !draining,
-        executionProvider,
+        executionProvider: provider.provider,
+        ...(provider.reason ? { cudaNotUsed: provider.reason } : {}),
         runtime: codec.runtime,
-        workers: codec.pool?.size ?? 0,
-        models: codec.store.entries.map((m) => ({ name: m.name, id: m.id })),
+        core: codec.core,
+        workers: codec.workers,
+        models: codec.models.map((m) => ({ name: m.name, id: m.id })),
         defaultModel: ready ? codec.model().id : null,
       },
       ready && !draining ? 200 : 503,
@@ -89,7 +94,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
 
   const v1 = new Hono();
   v1.use("*", async (c, next) => {
-    if (!checkBearer(c.req.header("Authorization"), config.token)) {
+    if (!(await checkBearer(c.req.header("Authorization"), config.token))) {
       c.header("WWW-Authenticate", 'Bearer realm="l3c"');
       return c.json(errorBody("UNAUTHORIZED", "missing or wrong credential"), 401);
     }
@@ -112,14 +117,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
   );
 
   v1.post("/encode", async (c) => {
-    const tileRaw = c.req.query("tile");
-    const tile = tileRaw === undefined ? undefined : Number(tileRaw);
-    if (tile !== undefined && !(Number.isInteger(tile) && tile >= 64 && tile <= 4096 && tile % 8 === 0)) {
-      throw new L3cError(
-        "INVALID_ARGUMENT",
-        `Expected a multiple of 8 in [64, 4096] for tile but received ${tileRaw}`,
-      );
-    }
+    const tile = readOptions({ tile: c.req.query("tile") }).value("tile", expectTileSize);
     const model = c.req.query("model");
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
@@ -132,7 +130,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
         signal: AbortSignal.timeout(config.requestTimeoutMs),
       });
       metrics.megapixels.inc({ op: "encode" }, (img.width * img.height) / 1e6);
-      return { ...r, subpixels: img.width * img.height * (img.channels === 1 ? 1 : 3) };
+      return { ...r, bpsp: bitsPerSubpixel(r.bytes.length, img) };
     });
     // The stream was decoded and compared with the request's pixels (verify: true above);
     // the digests let the caller check that it holds those bytes, for the image it sent
@@ -140,7 +138,7 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     return c.body(result.bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": MEDIA_TYPE,
       "X-L3C-Model": result.model.id,
-      "X-L3C-Bpsp": ((result.bytes.length * 8) / result.subpixels).toFixed(4),
+      "X-L3C-Bpsp": result.bpsp.toFixed(4),
       [VERIFIED_HEADER]: VERIFIED_PIXELS,
       [CONTENT_DIGEST_HEADER]: sha256(result.bytes),
       [SOURCE_DIGEST_HEADER]: sha256(body),
@@ -148,7 +146,9 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
   });
 
   v1.post("/decode", async (c) => {
-    const type = negotiate(c.req.header("Accept"), DECODE_TYPES);
+    const type = negotiate(c.req.header("Accept"), Object.keys(DECODE_TYPES)) as
+      | keyof typeof DECODE_TYPES
+      | undefined;
     if (!type) {
       return c.json(
         errorBody("NOT_ACCEPTABLE", "Accept allows none of image/png, image/webp, image/avif"),
@@ -161,24 +161,9 @@ export function createApp({ config, codec, executionProvider }: AppDeps) {
     const out = await scheduler.run(async () => {
       const img = await codec.decode(body, { limits, signal: AbortSignal.timeout(config.requestTimeoutMs) });
       metrics.megapixels.inc({ op: "decode" }, (img.width * img.height) / 1e6);
-      const { default: sharp } = await import("sharp");
-      const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
-      const buf =
-        type === "image/png"
-          ? await s.png().toBuffer()
-          : type === "image/webp"
-            ? await s.webp({ lossless: true }).toBuffer()
-            : await s.avif({ lossless: true }).toBuffer();
-      return buf;
+      return encodeImageFile(img, DECODE_TYPES[type]);
     });
-    return c.body(
-      new Uint8Array(out.buffer, out.byteOffset, out.byteLength) as Uint8Array<ArrayBuffer>,
-      200,
-      {
-        "Content-Type": type,
-        Vary: "Accept",
-      },
-    );
+    return c.body(out as Uint8Array<ArrayBuffer>, 200, { "Content-Type": type, Vary: "Accept" });
   });
 
   app.route("/v1", v1);

@@ -4,7 +4,14 @@
  * service with a message naming the variable, never a surprise at request time).
  */
 
-import { defaultWorkers } from "./tile-pool.js";
+import {
+  CORE_KINDS,
+  type CoreKind,
+  defaultWorkers,
+  RUNTIMES,
+  type Runtime,
+} from "../../node-codec/src/runtime-options.js";
+import { readOptions } from "../../shared/options.js";
 
 export interface BackendConfig {
   port: number;
@@ -33,44 +40,34 @@ export interface BackendConfig {
   /** Models folder (L3C_MODELS_DIR, default: the repository's models/). */
   modelsDir?: string;
   /** "node" or "wasm" runtime (L3C_RUNTIME, default node). */
-  runtime: "node" | "wasm";
+  runtime: Runtime;
+  /** The entropy core (L3C_CORE: wasm-simd, default, wasm or ts; the same bytes, see runtime-options.ts). */
+  core: CoreKind;
 }
 
 export class ConfigError extends Error {}
 
-function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(`Expected integer between ${min} and ${max} for ${name} but received ${raw}`);
-  }
-  return v;
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
-  const token = env.L3C_BACKEND_TOKEN ?? "";
+  const o = readOptions(env, { error: (m) => new ConfigError(m) });
+  const token = o.text("L3C_BACKEND_TOKEN") ?? "";
   if (token.length < 16) {
     throw new ConfigError("L3C_BACKEND_TOKEN must be set to a secret of at least 16 characters");
   }
-  const runtime = env.L3C_RUNTIME ?? "node";
-  if (runtime !== "node" && runtime !== "wasm") {
-    throw new ConfigError(`Expected node or wasm for L3C_RUNTIME but received ${runtime}`);
-  }
-  const workers = int(env, "L3C_WORKERS", defaultWorkers(), 0, 256);
+  const workers = o.integer("L3C_WORKERS", 0, 256, defaultWorkers());
   return {
-    port: int(env, "PORT", 8788, 0, 65535),
-    host: env.HOST ?? "127.0.0.1",
+    port: o.integer("PORT", 0, 65535, 8788),
+    host: o.text("HOST") ?? "127.0.0.1",
     token,
     workers,
-    maxConcurrency: int(env, "L3C_MAX_CONCURRENCY", Math.max(1, workers), 1, 64),
-    maxQueue: int(env, "L3C_MAX_QUEUE", 8, 0, 10_000),
-    maxBodyBytes: int(env, "L3C_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
-    maxPixels: int(env, "L3C_MAX_PIXELS", 50_000_000, 1, 2 ** 28),
-    queueTimeoutMs: int(env, "L3C_QUEUE_TIMEOUT_MS", 30_000, 1, 3_600_000),
-    requestTimeoutMs: int(env, "L3C_REQUEST_TIMEOUT_MS", 300_000, 1, 3_600_000),
-    threads: env.L3C_THREADS ? int(env, "L3C_THREADS", 0, 1, 256) : undefined,
-    modelsDir: env.L3C_MODELS_DIR || undefined,
-    runtime,
+    maxConcurrency: o.integer("L3C_MAX_CONCURRENCY", 1, 64, Math.max(1, workers)),
+    maxQueue: o.integer("L3C_MAX_QUEUE", 0, 10_000, 8),
+    maxBodyBytes: o.integer("L3C_MAX_BODY_BYTES", 1024, 2 ** 31, 64 * 1024 * 1024),
+    maxPixels: o.integer("L3C_MAX_PIXELS", 1, 2 ** 28, 50_000_000),
+    queueTimeoutMs: o.integer("L3C_QUEUE_TIMEOUT_MS", 1, 3_600_000, 30_000),
+    requestTimeoutMs: o.integer("L3C_REQUEST_TIMEOUT_MS", 1, 3_600_000, 300_000),
+    threads: o.integer("L3C_THREADS", 1, 256),
+    modelsDir: o.text("L3C_MODELS_DIR"),
+    runtime: o.oneOf("L3C_RUNTIME", RUNTIMES, "node"),
+    core: o.oneOf("L3C_CORE", CORE_KINDS, "wasm-simd"),
   };
 }

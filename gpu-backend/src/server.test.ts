@@ -59,7 +59,13 @@ describe("backend service", () => {
   it("serves health, readiness, metrics and its OpenAPI document without a credential", async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await (await fetch(`${base}/readyz`)).json();
-    expect(ready).toMatchObject({ ready: true, executionProvider: "cpu", workers: 2 });
+    expect(ready).toMatchObject({
+      ready: true,
+      executionProvider: "cpu",
+      cudaNotUsed: "disabled by L3C_DISABLE_CUDA=1",
+      core: "wasm-simd",
+      workers: 2,
+    });
     expect(ready.models.map((m: { name: string }) => m.name)).toEqual(["tiny", "tiny-adapt", "tiny-phase4"]);
     const api = await (await fetch(`${base}/openapi.json`)).json();
     expect(Object.keys(api.paths)).toContain("/v1/encode");
@@ -170,8 +176,33 @@ describe("backend service", () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: "short" })).toThrow("L3C_BACKEND_TOKEN");
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, PORT: "99999" })).toThrow(
-      "Expected integer between 0 and 65535 for PORT but received 99999",
+      "Expected integer between 0 and 65535 for PORT but received 99999 of type number",
     );
+    expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, L3C_CORE: "simd" })).toThrow(
+      new ConfigError("Expected one of ts, wasm, wasm-simd for L3C_CORE but received simd of type string"),
+    );
+    expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, L3C_RUNTIME: "gpu" })).toThrow(
+      new ConfigError("Expected one of node, wasm for L3C_RUNTIME but received gpu of type string"),
+    );
+    expect(loadConfig({ L3C_BACKEND_TOKEN: TOKEN }).core).toBe("wasm-simd");
+  });
+
+  it("L3C_CORE picks the entropy core: the TypeScript reference gives the same stream", async () => {
+    const s = await startTest({ L3C_CORE: "ts", L3C_WORKERS: "0" });
+    try {
+      const url = `http://127.0.0.1:${s.port}`;
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ core: "ts", workers: 0 });
+      const enc = (u: string) =>
+        fetch(`${u}/v1/encode?tile=64`, {
+          method: "POST",
+          body: png as Uint8Array<ArrayBuffer>,
+          headers: AUTH,
+        });
+      const [a, b] = await Promise.all([enc(url), enc(base)]);
+      expect(Buffer.from(await a.arrayBuffer()).equals(Buffer.from(await b.arrayBuffer()))).toBe(true);
+    } finally {
+      await s.stop();
+    }
   });
 });
 

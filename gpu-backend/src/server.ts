@@ -1,60 +1,35 @@
 /**
  * @module server
  * `npm run backend`: the encode/decode service on PORT (default 8788). Picks CUDA when
- * onnxruntime-node can create a CUDA session, else CPU; warms the default model before
- * reporting ready; on SIGTERM/SIGINT stops accepting, finishes in-flight work, exits.
+ * onnxruntime-node can create a CUDA session, else CPU, and says why (provider.ts); warms
+ * the default model before reporting ready; on SIGTERM/SIGINT stops accepting, finishes
+ * in-flight work, exits.
  */
 import { serve } from "@hono/node-server";
+import { Codec } from "../../node-codec/src/codec.js";
+import { defaultModel, listModels, modelsDir, readGraph } from "../../node-codec/src/model-store.js";
 import { createApp } from "./app.js";
-import { Codec } from "./codec.js";
 import { ConfigError, loadConfig } from "./config.js";
-
-/**
- * "cuda" when onnxruntime-node can really create a CUDA session (the binding lists CUDA
- * even when the CUDA libraries are missing, so a session is attempted), else "cpu".
- */
-async function detectProvider(
-  runtime: "node" | "wasm",
-  disabled: boolean,
-  probeGraph: () => Promise<Uint8Array>,
-): Promise<string> {
-  if (runtime === "wasm") return "wasm";
-  if (disabled) return "cpu";
-  try {
-    const ort = await import("onnxruntime-node");
-    const s = await ort.InferenceSession.create(await probeGraph(), { executionProviders: ["cuda"] });
-    await s.release();
-    return "cuda";
-  } catch {
-    return "cpu";
-  }
-}
+import { chooseProvider, PROBE_ROLE } from "./provider.js";
 
 export async function start(env = process.env) {
   const config = loadConfig(env);
-  const cpu = await Codec.create({
+  const dir = config.modelsDir ?? modelsDir();
+  const choice = await chooseProvider({
     runtime: config.runtime,
+    cudaDisabled: env.L3C_DISABLE_CUDA === "1",
+    probeGraph: () => readGraph(defaultModel(listModels(dir), dir), PROBE_ROLE),
+  });
+  if (choice.reason) console.error(`l3c backend: CUDA not used: ${choice.reason}`);
+  const codec = await Codec.create({
+    runtime: config.runtime,
+    core: config.core,
     threads: config.threads,
     modelsDir: config.modelsDir,
     workers: config.workers,
+    ...(choice.provider === "cuda" ? { executionProviders: ["cuda", "cpu"] } : {}),
   });
-  const entry = cpu.model();
-  const provider = await detectProvider(config.runtime, env.L3C_DISABLE_CUDA === "1", async () => {
-    const { readFile } = await import("node:fs/promises");
-    return new Uint8Array(await readFile(`${entry.dir}/${entry.manifest.files.head0.file}`));
-  });
-  let codec = cpu;
-  if (provider === "cuda") {
-    await cpu.close();
-    codec = await Codec.create({
-      runtime: "node",
-      threads: config.threads,
-      modelsDir: config.modelsDir,
-      executionProviders: ["cuda", "cpu"],
-      workers: config.workers,
-    });
-  }
-  const svc = createApp({ config, codec, executionProvider: provider });
+  const svc = createApp({ config, codec, provider: choice });
   const server = serve({ fetch: svc.app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((r) => server.once("listening", () => r()));
   const addr = server.address();
@@ -63,7 +38,7 @@ export async function start(env = process.env) {
   await codec.warm(codec.model().id);
   svc.setReady(true);
   console.error(
-    `l3c backend listening on http://${config.host}:${port} (${provider}, models: ${codec.store.entries.length})`,
+    `l3c backend listening on http://${config.host}:${port} (${choice.provider}, core ${codec.core}, models: ${codec.models.length})`,
   );
   const stop = async () => {
     await svc.drain();

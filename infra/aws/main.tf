@@ -1,7 +1,7 @@
 # l3c-edge on AWS + Cloudflare (Terraform >= 1.6, AWS provider ~> 5).
 #   terraform init && terraform apply -var backend_url=https://l3c-backend.internal -var backend_token=...
 # Pieces: the image bucket, S3 -> SQS notifications (with a dead-letter queue), the hook
-# Lambda (gpu-backend/src/hooks/lambda.ts; `npm run build:lambda` writes dist/hooks-lambda.zip),
+# Lambda (hooks/src/lambda.ts; `npm run build:lambda` writes dist/hooks-lambda.zip),
 # and a GPU instance for the backend container (infra/backend/Dockerfile). The Worker is
 # deployed with `wrangler deploy` (wrangler.toml), pointing at the bucket and the backend.
 

@@ -3,9 +3,10 @@
  *   npm run bench:coder [-- --symbols 2000000]
  * Every configuration is round-tripped and checked before it is timed.
  */
+
+import { mulberry32, randomCdf } from "../../test/helpers/random.js";
 import { MixtureCdf } from "../logistic-mixture.js";
 import { RangeDecoder, RangeEncoder } from "../range-coder.js";
-import { mulberry32, randomCdf } from "../test-utils.js";
 
 const argIdx = process.argv.indexOf("--symbols");
 const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 2_000_000;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadWasmCore } from "../../gpu-backend/src/wasm-core-node.js";
+import { loadWasmCore } from "../../node-codec/src/wasm-core-node.js";
 import { type EntropyCore, type StageGeometry, tsCore } from "../entropy-core.js";
 import { L3cError } from "../errors.js";
 

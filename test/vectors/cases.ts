@@ -8,8 +8,8 @@ import { crc32 } from "../../shared/crc32.js";
 import { Layout, NO_MODEL, writeStream } from "../../shared/format.js";
 import { coefShift, coefShift2, MixtureCdf } from "../../shared/logistic-mixture.js";
 import { RangeEncoder } from "../../shared/range-coder.js";
-import { mulberry32, randomCdf } from "../../shared/test-utils.js";
 import { syntheticImage } from "../helpers/left-model.js";
+import { mulberry32, randomCdf } from "../helpers/random.js";
 
 export interface CaseFiles {
   /** case.json contents (without the files' hashes, which the writer adds). */
@@ -140,7 +140,7 @@ async function modelCase(
   modelsDir = FIXTURE_MODELS,
   model?: string,
 ) {
-  const { Codec } = await import("../../gpu-backend/src/codec.js");
+  const { Codec } = await import("../../node-codec/src/codec.js");
   const root = new URL("../../", import.meta.url).pathname;
   const codec = await Codec.create({ modelsDir: root + modelsDir, threads: 1 });
   try {

@@ -37,7 +37,7 @@ export const libraryDecoder =
   async (input, modelsDir) => {
     try {
       if (modelsDir) {
-        const { Codec } = await import("../../gpu-backend/src/codec.js");
+        const { Codec } = await import("../../node-codec/src/codec.js");
         const codec = await Codec.create({ modelsDir: ROOT + modelsDir, threads: 1, core });
         try {
           return { pixels: (await codec.decode(input)).data };

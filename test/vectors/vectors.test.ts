@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWasmCore } from "../../gpu-backend/src/wasm-core-node.js";
+import { loadWasmCore } from "../../node-codec/src/wasm-core-node.js";
 import { tsCore } from "../../shared/entropy-core.js";
 import { buildCases } from "./cases.js";
 import { libraryDecoder, runAll, VECTORS_DIR } from "./runner.js";

@@ -19,10 +19,13 @@ from pathlib import Path
 
 import torch
 
+from .checkpoints import load_model, read_checkpoint
 from .data import load_split
-from .evaluate import SHARED, evaluate_set, load_folder, load_model
-from .intpath import IntModel
-from .intpath import evaluate as int_evaluate
+from .image_sets import load_folder
+from .intmodel import IntModel
+from .intmodel import evaluate as int_evaluate
+from .likelihood import evaluate_set
+from .paths import CACHE, SHARED
 
 
 def cpu_name() -> str:
@@ -47,12 +50,12 @@ def main(argv=None) -> int:
                    help="log.jsonl of earlier stages (warm start), shown before this run's curve")
     a = p.parse_args(argv)
     log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
-    ck = torch.load(a.run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ck = read_checkpoint(a.run / "checkpoint.pt")
     manifest = json.loads((a.model / "manifest.json").read_text())
     import hashlib
 
     model_id = hashlib.sha256((a.model / "manifest.json").read_bytes()).hexdigest()
-    val = load_split(a.data, "val", Path(__file__).resolve().parents[1] / ".cache")
+    val = load_split(a.data, "val", CACHE)
     kodak = load_folder(SHARED / "kodak") if (SHARED / "kodak").is_dir() else None
     fmodel = load_model(a.run / "checkpoint.pt")
     dev = torch.device("cpu")

@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .export import write_manifest
+from .manifest import write_manifest
 
 
 def main(argv=None) -> int:

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .export import export
+from .onnx_export import export
 from .model import L3C, ModelConfig
+from .paths import ROOT
 from .quant import set_mode
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-LOGIT_MIN, LOGIT_MAX = -32768, 32768
-LOG_SCALE_MIN, LOG_SCALE_MAX = -512, 768
-COEF_MIN, COEF_MAX = -4096, 4096
+from .fixed_point import COEF_RANGE, LOG_SCALE_RANGE, LOGIT_RANGE
+from .paths import ROOT
+
+LOGIT_MIN, LOGIT_MAX = LOGIT_RANGE
+LOG_SCALE_MIN, LOG_SCALE_MAX = LOG_SCALE_RANGE
+COEF_MIN, COEF_MAX = COEF_RANGE
 
 
 @lru_cache(maxsize=1)

@@ -13,10 +13,12 @@ import math
 import torch
 import torch.nn.functional as F
 
-# Ranges of the fixed-point parameter formats (shared/logistic-mixture.ts).
-LOG_SCALE_MIN = -4.0  # nats, symbol units (Q7 -512)
-LOG_SCALE_MAX = 6.0  # nats, symbol units (Q7 768)
-COEF_MAX = 1.0  # |alpha| <= 1 (Q12 4096)
+from .fixed_point import COEF_ONE, COEF_RANGE, LOG_SCALE_ONE, LOG_SCALE_RANGE
+
+# The clamps of the fixed-point formats (fixed_point.py), in float: -4 and 6 nats, |coef| <= 1.
+LOG_SCALE_MIN = LOG_SCALE_RANGE[0] / LOG_SCALE_ONE
+LOG_SCALE_MAX = LOG_SCALE_RANGE[1] / LOG_SCALE_ONE
+COEF_MAX = COEF_RANGE[1] / COEF_ONE
 LN2 = math.log(2.0)
 
 

@@ -15,6 +15,9 @@ parameters of p(z(s-1) | f(s)); z(S) is uniform. At the RGB scale the model is e
   D(3)'s features and x3), of x1 = x[::2, ::2] (from D(2)) and of x (from D(1)). Only
   1/64 of the pixels are coded without neighbouring pixels; 10 light passes in all.
 
+The pixel stages of phase4 and pyramid, in coding order, are stages.py's; the fixed-point
+formats at the integer decoder's boundary are fixed_point.py's.
+
 Only the decoder side (D(s) and heads) must be bit-exact; see l3c/qat.py for the integer
 version. Activation quantization points are `ActQ` modules (identity until QAT is on).
 """
@@ -29,9 +32,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import mixture
+from .fixed_point import PIXEL_SCALE, RGB_HALF, rgb_param_format, z_half, z_input_scale, z_param_format
 from .quant import ActQ, QConv
-
-PHASES = ((0, 0), (1, 1), (0, 1), (1, 0))
+from .stages import Stage, pixel_stages
 
 
 @dataclass
@@ -42,7 +45,7 @@ class ModelConfig:
     L: int = 25  # quantization levels
     K: int = 10  # logistics per mixture
     S: int = 3  # scales
-    rgb_context: str = "none"  # "none" (L3C) or "phase4"
+    rgb_context: str = "none"  # "none" (L3C), "phase4" or "pyramid" (stages.py)
     head_ch: int = 0  # phase-head width (0: Cf)
 
     def to_dict(self) -> dict:
@@ -140,14 +143,13 @@ class PhaseHead(nn.Module):
 class Decoder(nn.Module):
     """D(s): z(s) (+ f(s+1)) -> features at the resolution of z(s) (before upsampling)."""
 
-    def __init__(self, cfg: ModelConfig, top: bool):
+    def __init__(self, cfg: ModelConfig):
         super().__init__()
         cf = cfg.Cf
         self.res_q = ActQ(signed=True)
         self.conv_in = QConv(cfg.C, cf, 3)
         self.blocks = nn.ModuleList([ResBlock(cf, ActQ(), self.res_q) for _ in range(cfg.B)])
         self.after = QConv(cf, cf, 3)
-        self.top = top
 
     def forward(self, z, f_above):
         h = self.conv_in(z)
@@ -197,7 +199,7 @@ class L3C(nn.Module):
         self.quantizer = Quantizer(cfg.L)
         self.enc = nn.ModuleList([Encoder(3 if s == 0 else cf, cfg) for s in range(cfg.S)])
         # dec[s] is D(s+1); dec[S-1] is the top decoder.
-        self.dec = nn.ModuleList([Decoder(cfg, top=(s == cfg.S - 1)) for s in range(cfg.S)])
+        self.dec = nn.ModuleList([Decoder(cfg) for _ in range(cfg.S)])
         # up[s] upsamples D(s+1)'s features; its output joins D(s)'s residual stream.
         ups = []
         for s in range(cfg.S):
@@ -212,30 +214,38 @@ class L3C(nn.Module):
         if cfg.rgb_context == "none":
             self.rgb_head = MixtureHead(cf, n_params_rgb(cfg))
             init_mixture_out(self.rgb_head.out, 4, 2, 3.5)
-        elif cfg.rgb_context == "pyramid":
-            hc = cfg.head_ch or cf
-            self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
-            self.base_head = PhaseHead(cf, 0, hc, 3 * 4 * cfg.K)
-            self.level_heads = nn.ModuleDict(
-                {f"l{lv}p{p}": PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for lv in range(1, cfg.S + 1) for p in (1, 2, 3)}
-            )
-            for h in [self.base_head, *self.level_heads.values()]:
-                init_mixture_out(h.out, 4, 2, 3.5)
         else:
             hc = cfg.head_ch or cf
-            self.pix_q = ActQ(signed=True, fixed_scale=1.0 / 128.0)
-            self.phase_heads = nn.ModuleList(
-                [PhaseHead(cf, 3 * p, hc, 3 * 4 * cfg.K) for p in range(4)]
-            )
-            for h in self.phase_heads:
-                init_mixture_out(h.out, 4, 2, 3.5)
+            stages = pixel_stages(cfg.rgb_context, cfg.S)
+            self.pix_q = ActQ(signed=True, fixed_scale=PIXEL_SCALE)
+
+            def head(st: Stage) -> PhaseHead:
+                return PhaseHead(cf, 3 * st.phase, hc, 3 * 4 * cfg.K)
+
+            if cfg.rgb_context == "pyramid":
+                self.base_head = head(stages[0])
+                # Built from the finest level up (not in coding order): the random
+                # initialization and the parameter order of trained models depend on it.
+                self.level_heads = nn.ModuleDict(
+                    {st.role: head(st) for st in sorted(stages[1:], key=lambda st: (st.level, st.phase))}
+                )
+            else:
+                self.phase_heads = nn.ModuleList([head(st) for st in stages])
+            for st in stages:
+                init_mixture_out(self.stage_head(st).out, 4, 2, 3.5)
         self._wire_quantizers()
+
+    def stage_head(self, st: Stage) -> PhaseHead:
+        """The head of a pixel stage (stages.py)."""
+        if self.cfg.rgb_context == "phase4":
+            return self.phase_heads[st.phase]
+        return self.base_head if st.role == "base" else self.level_heads[st.role]
 
     def _wire_quantizers(self) -> None:
         """Tell every decoder-side conv which quantizers feed it and which it feeds
         (power-of-two requantization, see quant.QConv)."""
         cfg = self.cfg
-        z_scale = 2.0 / (cfg.L - 1)
+        z_scale = z_input_scale(cfg.L)
         for s, d in enumerate(self.dec):
             d.conv_in.wire([z_scale], d.res_q)
             for b in d.blocks:
@@ -245,13 +255,9 @@ class L3C(nn.Module):
             up = self.up[s]
             if isinstance(up, Upsampler):
                 up.conv.wire([d.res_q], up.out_q)
-        half = (cfg.L - 1) / 2.0
-        ck = cfg.C * cfg.K
-        z_out = torch.tensor([1 / 128.0] * ck + [1 / (256.0 * half)] * ck + [1 / 128.0] * ck, dtype=torch.float64)
-        n = 3 * cfg.K
-        rgb_out = torch.tensor(
-            [1 / 128.0] * n + [1 / (256.0 * 127.5)] * n + [1 / 128.0] * n + [1 / 4096.0] * n, dtype=torch.float64
-        )
+        # Output scales: one integer step of each parameter's fixed-point format.
+        z_out = torch.tensor(1.0 / z_param_format(cfg.C, cfg.K, cfg.L)[0], dtype=torch.float64)
+        rgb_out = torch.tensor(1.0 / rgb_param_format(cfg.K)[0], dtype=torch.float64)
 
         def wire_head(head: MixtureHead, f_q: ActQ, out_scales: torch.Tensor) -> None:
             for c in head.dil:
@@ -262,21 +268,12 @@ class L3C(nn.Module):
             wire_head(self.z_heads[s - 1], self.up[s].out_q, z_out)
         if cfg.rgb_context == "none":
             wire_head(self.rgb_head, self.up[0].out_q, rgb_out)
-        elif cfg.rgb_context == "pyramid":
-            heads = [(self.base_head, cfg.S, 0)] + [
-                (self.level_heads[f"l{lv}p{p}"], lv, p) for lv in range(1, cfg.S + 1) for p in (1, 2, 3)
-            ]
-            for h, lv, p in heads:
-                f_q = self.dec[lv - 1].res_q
-                h.c1.wire([f_q, self.pix_q] if p else [f_q], h.q1)
-                h.c2.wire([h.q1], h.q2)
-                h.out.wire([h.q2], rgb_out)
-        else:
-            f1_q = self.dec[0].res_q
-            for p, h in enumerate(self.phase_heads):
-                h.c1.wire([f1_q, self.pix_q] if p else [f1_q], h.q1)
-                h.c2.wire([h.q1], h.q2)
-                h.out.wire([h.q2], rgb_out)
+        for st in pixel_stages(cfg.rgb_context, cfg.S):
+            h = self.stage_head(st)
+            f_q = self.dec[st.level - 1].res_q
+            h.c1.wire([f_q, self.pix_q] if st.phase else [f_q], h.q1)
+            h.c2.wire([h.q1], h.q2)
+            h.out.wire([h.q2], rgb_out)
 
     # -- parameter layout -------------------------------------------------------------
     def split_z(self, p: torch.Tensor):
@@ -284,7 +281,7 @@ class L3C(nn.Module):
         b, _, h, w = p.shape
         c, k = self.cfg.C, self.cfg.K
         p = p.float().view(b, 3, c, k, h, w)
-        half = (self.cfg.L - 1) / 2.0
+        half = z_half(self.cfg.L)
         return p[:, 0], p[:, 1] * half + half, p[:, 2]
 
     @staticmethod
@@ -292,7 +289,7 @@ class L3C(nn.Module):
         """(B, 3*K*4, H, W) -> logits, means (pixel units), log-scales, coefs (B, 3, K, H, W)."""
         b, _, h, w = p.shape
         p = p.float().view(b, 4, 3, k, h, w)
-        return p[:, 0], p[:, 1] * 127.5 + 127.5, p[:, 2], p[:, 3]
+        return p[:, 0], p[:, 1] * RGB_HALF + RGB_HALF, p[:, 2], p[:, 3]
 
     # -- forward ----------------------------------------------------------------------
     def encode(self, x: torch.Tensor):
@@ -320,10 +317,6 @@ class L3C(nn.Module):
             f_above = f
         return feats, hs
 
-    def decode_features(self, zs):
-        """Run D(S)..D(1); returns [f(1), ..., f(S)] where f(s) feeds p(z(s-1))."""
-        return self.decode_all(zs)[0]
-
     def forward(self, x: torch.Tensor):
         """Returns (bits_x, bits_z) summed per image, each of shape (B,)."""
         cfg = self.cfg
@@ -335,7 +328,7 @@ class L3C(nn.Module):
         bits_z = bits_z + zS[0].numel() * math.log2(cfg.L)
         for s in range(1, cfg.S):
             logits, means, ls = self.split_z(self.z_heads[s - 1](feats[s]))
-            v = (zs[s - 1].float() + 1.0) * ((cfg.L - 1) / 2.0)
+            v = (zs[s - 1].float() + 1.0) * z_half(cfg.L)
             lp = mixture.log_prob(v, logits, means, ls, cfg.L)
             bits_z = bits_z - lp.sum(dim=(1, 2, 3)) / mixture.LN2
         bits_x = -self.rgb_log_prob(x, feats[0], hs).sum(dim=(1, 2, 3)) / mixture.LN2
@@ -357,26 +350,17 @@ class L3C(nn.Module):
             means = mixture.rgb_means(means, coefs, x)
             return mixture.log_prob(x, logits, means, ls, 256)
         out = x.new_zeros(x.shape, dtype=torch.float32)
-        if self.cfg.rgb_context == "phase4":
-            pix = []
-            for p, (dy, dx) in enumerate(PHASES):
-                xp = x[:, :, dy::2, dx::2]
-                out[:, :, dy::2, dx::2] = self._head_lp(self.phase_heads[p], f1, pix, xp)
-                pix.append(self._pix(xp))
-            return out
-        # pyramid: x3 = x[::8, ::8] from D(3)'s features, then the three other phases of
-        # x2 = x[::4, ::4], x1 = x[::2, ::2] and x, each level from D(level)'s features.
-        S = self.cfg.S
-        step = 2**S
-        out[:, :, ::step, ::step] = self._head_lp(self.base_head, hs[S - 1], [], x[:, :, ::step, ::step])
-        for level in range(S, 0, -1):
-            st = 2 ** (level - 1)
-            xl = x[:, :, ::st, ::st]
-            pix = [self._pix(xl[:, :, 0::2, 0::2])]
-            for p in range(1, 4):
-                dy, dx = PHASES[p]
-                xp = xl[:, :, dy::2, dx::2]
-                lp = self._head_lp(self.level_heads[f"l{level}p{p}"], hs[level - 1], pix, xp)
-                out[:, :, dy * st :: 2 * st, dx * st :: 2 * st] = lp
+        phase4 = self.cfg.rgb_context == "phase4"
+        # pix: the quantized pixels the next stage sees (stages.py). A stage's own pixels
+        # join it once coded; a pyramid level starts from its phase-0 pixels, which the
+        # coarser stages coded (the base stage's pixels reach level S that way).
+        pix: list[torch.Tensor] = []
+        for st in pixel_stages(self.cfg.rgb_context, self.cfg.S):
+            if st.opens_level:
+                pix = [self._pix(x[:, :, :: st.step, :: st.step])]
+            xp = x[:, :, st.oy :: st.step, st.ox :: st.step]
+            f = f1 if phase4 else hs[st.level - 1]
+            out[:, :, st.oy :: st.step, st.ox :: st.step] = self._head_lp(self.stage_head(st), f, pix, xp)
+            if phase4 or st.phase:
                 pix.append(self._pix(xp))
         return out

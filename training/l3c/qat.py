@@ -19,21 +19,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from .checkpoints import model_of, read_checkpoint, save_checkpoint
 from .data import CropSampler, load_split
-from .evaluate import evaluate_set
-from .model import L3C, ModelConfig
+from .device import bf16_supported
+from .likelihood import evaluate_set
+from .paths import CACHE, DEFAULT_DATA
 from .quant import set_mode
-from .train import DEFAULT_DATA, bf16_supported, save_checkpoint
-
-
-def load_float(ckpt: Path) -> tuple[L3C, dict]:
-    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    model = L3C(ModelConfig(**ck["config"]))
-    missing, unexpected = model.load_state_dict(ck["model"], strict=False)
-    bad = [k for k in missing if not k.endswith((".scale", ".observed"))] + list(unexpected)
-    if bad:
-        raise RuntimeError(f"checkpoint does not match the model: {bad[:5]}")
-    return model, ck
 
 
 def main(argv=None) -> int:
@@ -41,7 +32,7 @@ def main(argv=None) -> int:
     p.add_argument("--ckpt", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--cache", type=Path, default=Path(__file__).resolve().parents[1] / ".cache")
+    p.add_argument("--cache", type=Path, default=CACHE)
     p.add_argument("--minutes", type=float, default=15.0)
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--calib-batches", type=int, default=8)
@@ -56,7 +47,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     use_bf16 = a.bf16 and bf16_supported(device)
-    model, ck = load_float(a.ckpt)
+    ck = read_checkpoint(a.ckpt)
+    model = model_of(ck, calibrated=False)
     model = model.to(device)
     train = load_split(a.data, "train", a.cache, min_side=a.crop)
     val = load_split(a.data, "val", a.cache)

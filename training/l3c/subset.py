@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image
 
 from .data import DataError, is_validation, list_images, load_rgb
-from .evaluate import center_crop
-from .train import DEFAULT_DATA
+from .image_sets import center_crop
+from .paths import DEFAULT_DATA
 
 
 def webp_lossless(a: np.ndarray) -> bytes:

@@ -13,27 +13,26 @@ import argparse
 import json
 import math
 import shutil
-import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
+from .checkpoints import read_checkpoint, save_checkpoint, warm_start
 from .data import CropSampler, DataError, load_split
-from .evaluate import evaluate_set
+from .device import bf16_supported
+from .likelihood import evaluate_set
 from .model import L3C, ModelConfig
-
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "train"
+from .paths import CACHE, DEFAULT_DATA
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training image folder")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl)")
-    p.add_argument("--cache", type=Path, default=Path(__file__).resolve().parents[1] / ".cache")
+    p.add_argument("--cache", type=Path, default=CACHE)
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
     p.add_argument("--total-steps", type=int, default=20000, help="length of the LR schedule")
     p.add_argument("--max-steps", type=int, default=0, help="stop at this step (0: no limit)")
@@ -74,45 +73,6 @@ def crop_at(step: int, a) -> int:
     return a.small_crop if step < a.small_crop_frac * a.total_steps else a.crop
 
 
-def bf16_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def warm_start(model: L3C, path: Path) -> int:
-    """Copy weights of matching name and shape; a phase4 model's heads seed a pyramid
-    model's heads (phase 0 -> base, phase p -> every level's phase p)."""
-    src = torch.load(path, map_location="cpu", weights_only=False)["model"]
-    mapped = dict(src)
-    if model.cfg.rgb_context == "pyramid":
-        for k, v in src.items():
-            if k.startswith("phase_heads.0."):
-                mapped["base_head." + k[len("phase_heads.0.") :]] = v
-            elif k.startswith("phase_heads."):
-                p, rest = k[len("phase_heads.") :].split(".", 1)
-                for lv in range(1, model.cfg.S + 1):
-                    mapped[f"level_heads.l{lv}p{p}.{rest}"] = v
-    own = model.state_dict()
-    n = 0
-    for k, v in mapped.items():
-        if k in own and own[k].shape == v.shape:
-            own[k].copy_(v)
-            n += 1
-    model.load_state_dict(own)
-    return n
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def main(argv=None) -> int:
     a = parse_args(argv)
     if a.threads:
@@ -131,7 +91,7 @@ def main(argv=None) -> int:
         return 2
 
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        ck = read_checkpoint(ckpt_path)
         cfg = ModelConfig(**ck["config"])
     else:
         ck = None

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError, load_split
-from .export import write_manifest
-from .intpath import IntModel
-from .train import DEFAULT_DATA
+from .intmodel import IntModel
+from .manifest import write_manifest
+from .paths import CACHE, DEFAULT_DATA
 
 TOTAL = 1 << 16
 
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     try:
-        train = load_split(a.data, "train", Path(__file__).resolve().parents[1] / ".cache")
+        train = load_split(a.data, "train", CACHE)
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from l3c import export as l3c_export
+from l3c import checkpoints, onnx_export
 from l3c import qat as l3c_qat
 from l3c import train as l3c_train
 from l3c.data import DataError, load_split
-from l3c.intpath import IntModel
+from l3c.intmodel import IntModel
 from l3c.model import L3C, ModelConfig
 from l3c.quant import set_mode
 
@@ -48,8 +48,8 @@ def test_resume_reproduces_the_same_next_step(data, tmp_path):
     assert _train(data, a, 3) == 0
     assert _train(data, b, 2) == 0
     assert _train(data, b, 3) == 0  # resumes from b's step-2 checkpoint
-    ka = torch.load(a / "checkpoint.pt", weights_only=False)
-    kb = torch.load(b / "checkpoint.pt", weights_only=False)
+    ka = checkpoints.read_checkpoint(a / "checkpoint.pt")
+    kb = checkpoints.read_checkpoint(b / "checkpoint.pt")
     assert ka["step"] == kb["step"] == 3
     for k, v in ka["model"].items():
         assert torch.equal(v, kb["model"][k]), k
@@ -64,8 +64,8 @@ def exported(data, tmp_path_factory):
     assert l3c_qat.main(["--ckpt", str(d / "checkpoint.pt"), "--out", str(d / "qat.pt"), "--data", str(data),
                          "--cache", str(d / "cache"), "--max-steps", "2", "--calib-batches", "2", "--batch", "2",
                          "--crop", "32", "--val-crop", "32", "--no-progress"]) == 0
-    model = l3c_export.load_qat_model(d / "qat.pt")
-    manifest = l3c_export.export(model, d / "models", "tiny")
+    model = checkpoints.load_qat_model(d / "qat.pt")
+    manifest = onnx_export.export(model, d / "models", "tiny")
     return model, d / "models" / "tiny", manifest
 
 
@@ -174,5 +174,5 @@ def test_auto_steps_fits_the_schedule_to_the_time_budget(data, tmp_path):
     log = [json.loads(l) for l in (out / "log.jsonl").read_text().splitlines()]
     fitted = [r["auto_total_steps"] for r in log if "auto_total_steps" in r]
     assert len(fitted) == 1 and 60 < fitted[0] < 1000000
-    step = torch.load(out / "checkpoint.pt", weights_only=False)["step"]
+    step = checkpoints.read_checkpoint(out / "checkpoint.pt")["step"]
     assert 60 <= step <= fitted[0]

@@ -7,7 +7,7 @@ from PIL import Image
 
 from l3c import subset
 from l3c.data import is_validation, list_images, load_rgb
-from l3c.evaluate import center_crop
+from l3c.image_sets import center_crop
 
 from helpers import make_images
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from l3c.intpath import z3_bits
+from l3c.intmodel import z3_bits
 from l3c.z3prior import counts_to_cdf
 
 

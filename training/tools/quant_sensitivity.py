@@ -14,11 +14,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from l3c.checkpoints import load_qat_model  # noqa: E402
 from l3c.data import load_split  # noqa: E402
-from l3c.evaluate import evaluate_set  # noqa: E402
-from l3c.export import load_qat_model  # noqa: E402
+from l3c.likelihood import evaluate_set  # noqa: E402
+from l3c.paths import CACHE, DEFAULT_DATA  # noqa: E402
 from l3c.quant import ActQ, QConv  # noqa: E402
-from l3c.train import DEFAULT_DATA  # noqa: E402
 
 GROUPS = ("dec", "z_heads", "up", "base_head", "level_heads", "pix_q")
 
@@ -45,7 +45,7 @@ def main() -> int:
     a = p.parse_args()
     torch.set_grad_enabled(False)
     model = load_qat_model(a.qat).eval()
-    val = load_split(a.data, "val", Path(__file__).resolve().parents[1] / ".cache")
+    val = load_split(a.data, "val", CACHE)
     val.names, val.images = val.names[: a.limit], val.images[: a.limit]
     dev = torch.device("cpu")
 

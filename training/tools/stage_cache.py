@@ -23,9 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from l3c import intcdf  # noqa: E402
-from l3c.data import ImageSet, is_validation, list_images, load_rgb, load_split  # noqa: E402
-from l3c.evaluate import SHARED, load_folder  # noqa: E402
-from l3c.intpath import IntModel, z3_bits, z_bits  # noqa: E402
+from l3c.data import ImageSet, is_validation, list_images, load_rgb  # noqa: E402
+from l3c.image_sets import load_named_set  # noqa: E402
+from l3c.intmodel import IntModel, z3_bits, z_bits  # noqa: E402
+from l3c.paths import DEFAULT_DATA  # noqa: E402
 
 
 def z_mode(prm: np.ndarray, C: int, K: int, L: int) -> np.ndarray:
@@ -75,12 +76,11 @@ def main() -> int:
     model = IntModel(a.model)
     for s in a.set:
         if s == "train":
-            names = [n for n in list_images(SHARED / "train") if not is_validation(n) and "camvid" not in n]
+            names = [n for n in list_images(DEFAULT_DATA) if not is_validation(n) and "camvid" not in n]
             names = [names[i] for i in np.random.default_rng(0).permutation(len(names))[: a.limit]]
-            data = ImageSet([n.replace("/", "__") for n in names], [load_rgb(SHARED / "train" / n) for n in names])
+            data = ImageSet([n.replace("/", "__") for n in names], [load_rgb(DEFAULT_DATA / n) for n in names])
         else:
-            data = (load_split(SHARED / "train", "val", Path(__file__).resolve().parents[1] / ".cache") if s == "val"
-                    else load_folder(SHARED / "kodak" if s == "kodak" else Path(s)))
+            data = load_named_set(s)
         d = a.out / s
         d.mkdir(parents=True, exist_ok=True)
         index = []

@@ -14,6 +14,8 @@ interface EncodeAnswer {
   width: number;
   height: number;
   layout: string;
+  /** Sub-pixels the stream codes (shared/format.ts subpixels): what bpsp counts. */
+  subpixels: number;
   tiles: number;
   input: { format: string; bytes: number };
   l3c: { bytes: number; ms: number };
@@ -60,7 +62,6 @@ function chart(a: EncodeAnswer): void {
     })),
   ];
   const max = Math.max(...rows.map((r) => r.bytes));
-  const subpixels = a.width * a.height * (a.layout === "gray8" ? 1 : 3);
   const el = $("chart");
   el.replaceChildren();
   for (const r of rows) {
@@ -73,7 +74,7 @@ function chart(a: EncodeAnswer): void {
     bar.dataset.bytes = String(r.bytes);
     const num = document.createElement("span");
     num.className = "num";
-    num.textContent = `${(r.bytes / 1024).toFixed(1)} KiB, ${((8 * r.bytes) / subpixels).toFixed(3)} bpsp`;
+    num.textContent = `${(r.bytes / 1024).toFixed(1)} KiB, ${((8 * r.bytes) / a.subpixels).toFixed(3)} bpsp`;
     el.append(label, bar, num);
   }
 }

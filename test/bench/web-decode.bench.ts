@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:web -- [image.png] [runs]`: decode time of one image's `.l3c` in
+ * headless Chromium (Debian's, playwright-core) through the edge, as a page would:
+ * `decodeL3c(url)` fetches `?codec=l3c` and decodes it in Web Workers with
+ * onnxruntime-web (wasm). The stream is encoded here with the default model (verified),
+ * the first decode's pixels are checked against the image before anything is timed.
+ * "cold" is a fresh page's first decode (worker start, wasm compile, model fetch and
+ * sessions included); "warm" the median of the later ones on that page.
+ * Default image: ../shared/datasets/kodak/kodim23.png.
+ */
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import sharp from "sharp";
+import { Codec } from "../../node-codec/src/codec.js";
+import { launchChromium } from "../harness/chromium.js";
+import { startWebEnv } from "../harness/web-env.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const file = process.argv[2] ?? join(ROOT, "../shared/datasets/kodak/kodim23.png");
+const runs = Number(process.argv[3] ?? 3);
+
+const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+const codec = await Codec.create({ modelsDir: join(ROOT, "models"), workers: 2 });
+const enc = await codec.encode({
+  width: info.width,
+  height: info.height,
+  channels: 3,
+  data: new Uint8Array(data),
+});
+await codec.close();
+const rgba = new Uint8Array(info.width * info.height * 4);
+for (let i = 0, o = 0; i < data.length; i += 3, o += 4) rgba.set([data[i], data[i + 1], data[i + 2], 255], o);
+
+const env = await startWebEnv();
+const browser = await launchChromium();
+try {
+  const key = "bench/image.png";
+  await env.s3.client.send(new PutObjectCommand({ Bucket: "images", Key: `${key}.l3c`, Body: enc.bytes }));
+  await env.s3.client.send(
+    new PutObjectCommand({ Bucket: "images", Key: key, Body: await sharp(file).png().toBuffer() }),
+  );
+  const rows: string[] = [];
+  for (const workers of [2, 1]) {
+    const page = await browser.newPage();
+    const hash = new URLSearchParams({ module: `${env.url}/_l3c/l3c.js` });
+    await page.goto(`${env.url}/_l3c/test-page.html#${hash}`);
+    await page.waitForFunction(() => "l3c" in globalThis);
+    const r = await page.evaluate(
+      async ([url, n, w, expected]) => {
+        const m = (globalThis as unknown as { l3c: typeof import("../../web/src/index.js") }).l3c;
+        const ms: number[] = [];
+        let differing = -1;
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const d = await m.decodeL3c(url, { workers: w });
+          ms.push(performance.now() - t0);
+          if (i === 0) {
+            differing = 0;
+            const e = Uint8Array.from(atob(expected), (c) => c.charCodeAt(0));
+            for (let j = 0; j < e.length; j++) if (d.data[j] !== e[j]) differing++;
+          }
+        }
+        return { ms, differing, cores: navigator.hardwareConcurrency };
+      },
+      [`${env.url}/images/${key}`, runs, workers, Buffer.from(rgba).toString("base64")] as const,
+    );
+    if (r.differing !== 0)
+      throw new Error(`decoded pixels differ (${r.differing} bytes): not timing a wrong decode`);
+    const warm = r.ms.slice(1).sort((a, b) => a - b);
+    const med = warm.length ? warm[Math.floor((warm.length - 1) / 2)] : Number.NaN;
+    const mp = (info.width * info.height) / 1e6;
+    rows.push(
+      `| ${file.split("/").pop()} | ${info.width} x ${info.height} | ${enc.bytes.length} | ${workers} of ${r.cores} | ${(r.ms[0] / 1000).toFixed(2)} | ${(med / 1000).toFixed(2)} | ${(mp / (med / 1000)).toFixed(3)} |`,
+    );
+    await page.close();
+  }
+  console.log(
+    `\nChromium ${browser.version()}, model ${enc.model.name}, tiles of 256, ${runs} decodes per page\n`,
+  );
+  console.log("| image | size | .l3c bytes | workers | cold s | warm s (median) | warm MP/s |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) console.log(r);
+} finally {
+  await browser.close();
+  await env.stop();
+}
