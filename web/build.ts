@@ -72,6 +72,14 @@ export async function buildWeb(opts: WebBuildOptions): Promise<{ dir: string; mo
     join(ROOT, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
     join(out, "ort/ort-wasm-simd-threaded.wasm"),
   );
+  // the entropy core (npm run build:wasm): SIMD128 where the browser has it, scalar otherwise
+  mkdirSync(join(out, "core"), { recursive: true });
+  for (const f of ["l3c-core-simd.wasm", "l3c-core.wasm"]) {
+    const src = join(ROOT, "shared/wasm/build", f);
+    if (!existsSync(src))
+      throw new Error(`${src} is missing: run \`npm run build:wasm\` (part of \`npm run setup\`)`);
+    copyFileSync(src, join(out, "core", f));
+  }
   copyFileSync(join(ROOT, "web/demo/demo.html"), join(out, "demo.html"));
   return { dir: out, models: copyModels(opts.modelDirs, out) };
 }

@@ -6,6 +6,7 @@
  * is made from it: the same checks as gpu-backend's model store, over HTTP.
  */
 
+import type { EntropyCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
 import { L3cTileModel, type ModelConfig } from "../../shared/l3c-model.js";
 import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
@@ -31,8 +32,13 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** The model with id `hexId`, its graphs run by `ort` (onnxruntime-web). */
-export async function loadModel(ort: OrtLike, base: string, hexId: string): Promise<L3cTileModel> {
+/** The model with id `hexId`, its graphs run by `ort` (onnxruntime-web), its symbols coded by `core`. */
+export async function loadModel(
+  ort: OrtLike,
+  base: string,
+  hexId: string,
+  core?: EntropyCore,
+): Promise<L3cTileModel> {
   if (!/^[0-9a-f]{64}$/.test(hexId)) throw new L3cError("UNKNOWN_MODEL", `bad model id ${hexId}`);
   const dir = new URL(`models/${hexId}/`, base);
   const bytes = await fetchBytes(new URL("manifest.json", dir));
@@ -53,5 +59,5 @@ export async function loadModel(ort: OrtLike, base: string, hexId: string): Prom
     { executionProviders: ["wasm"] },
   );
   const id = Uint8Array.from(hexId.match(/../g)!, (h) => Number.parseInt(h, 16));
-  return new L3cTileModel(id, manifest.config, runner);
+  return new L3cTileModel(id, manifest.config, runner, core);
 }

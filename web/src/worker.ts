@@ -2,21 +2,46 @@
  * @module worker
  * The decode worker (bundled as `l3c-worker.js`): onnxruntime-web on wasm, one thread
  * (pages are rarely cross-origin isolated, and tiles already run in parallel across
- * workers), and the shared container and tile model. Each job decodes one tile and
- * checks its pixel CRC (`decodeTile`); models load once per worker.
+ * workers), the shared container and tile model, and the WebAssembly entropy core
+ * (`core/l3c-core-simd.wasm`, or the scalar build where SIMD128 is missing: same pixels).
+ * Each job decodes one tile and checks its pixel CRC (`decodeTile`); models and the core
+ * load once per worker.
  */
 
 import * as ort from "onnxruntime-web/wasm";
 import { decodeTile } from "../../shared/container.js";
+import type { EntropyCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
 import { parseHeader } from "../../shared/format.js";
 import type { L3cTileModel } from "../../shared/l3c-model.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
+import { wasmCore } from "../../shared/wasm/wasm-core.js";
 import { loadModel } from "./model-loader.js";
 import type { TileJob, TileResult } from "./protocol.js";
 
 const models = new Map<string, Promise<L3cTileModel>>();
 let configured = false;
+let core: Promise<EntropyCore> | undefined;
+
+/** The entropy core: the SIMD128 build, else the scalar one (browsers without SIMD). */
+function entropyCore(base: string): Promise<EntropyCore> {
+  core ??= (async () => {
+    const fetchModule = async (f: string) => {
+      const r = await fetch(new URL(`core/${f}`, base));
+      if (!r.ok) throw new L3cError("INTERNAL", `core/${f}: HTTP ${r.status}`);
+      return WebAssembly.compile(await r.arrayBuffer());
+    };
+    try {
+      return wasmCore(await fetchModule("l3c-core-simd.wasm"), "wasm-simd");
+    } catch {
+      return wasmCore(await fetchModule("l3c-core.wasm"), "wasm");
+    }
+  })();
+  core.catch(() => {
+    core = undefined;
+  });
+  return core;
+}
 
 function model(base: string, hexId: string): Promise<L3cTileModel> {
   if (!configured) {
@@ -28,7 +53,7 @@ function model(base: string, hexId: string): Promise<L3cTileModel> {
   const key = `${base} ${hexId}`;
   let m = models.get(key);
   if (!m) {
-    m = loadModel(ort as unknown as OrtLike, base, hexId);
+    m = entropyCore(base).then((c) => loadModel(ort as unknown as OrtLike, base, hexId, c));
     m.catch(() => models.delete(key));
     models.set(key, m);
   }
