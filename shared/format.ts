@@ -55,8 +55,10 @@
  * - mode 0 (stored): the tile's pixels in the output layout, uncompressed
  *   (byte_length = 1 + w * h * bytes_per_pixel);
  * - mode 1 (coded): one range-coder stream (range-coder.ts) produced by the model named
- *   in `model_id`; the model defines the symbol order and its CDFs are built by
- *   logistic-mixture.ts. Tiles are independent, so any tile decodes alone.
+ *   in `model_id`; the model defines the symbol order (l3c-model.ts) and its CDFs are
+ *   built by logistic-mixture.ts, adjusted by adaptive-stage.ts when the model's config
+ *   names it. Tiles are independent (adaptive state starts afresh in every tile), so any
+ *   tile decodes alone.
  *
  * A reader checks every limit before it allocates: stream length, pixel count, tile
  * count; it never trusts a length field before comparing it with the bytes present.

@@ -1,9 +1,11 @@
 /**
  * @module l3c-model
- * The L3C "phase4" tile model: which symbols a coded tile holds, in which order, and
- * which integer parameters their CDFs come from. The networks run in an injected
- * {@link GraphRunner} (onnxruntime-node, onnxruntime-web, ...); this module only moves
- * integers, so encoder and decoder see identical CDFs whatever runs the graphs.
+ * The L3C tile model (architectures "pyramid" and "phase4"): which symbols a coded tile
+ * holds, in which order, and which integer parameters their CDFs come from. The networks
+ * run in an injected {@link GraphRunner} (onnxruntime-node, onnxruntime-web, ...) and the
+ * symbols are coded by an injected {@link EntropyCore} (the TypeScript reference or its
+ * WebAssembly build: same bytes); this module only moves integers, so encoder and
+ * decoder see identical CDFs whatever runs the graphs.
  *
  * Coded tile (mode 1 payload) of w x h pixels, W = ceil8(w), H = ceil8(h):
  * 1. z3: C x H/8 x W/8 symbols, channel-major then raster. Channel c's symbols use the
@@ -24,6 +26,10 @@
  *      l = 3, 2, 1 and p = 1..3: `l{l}p{p}` on h3, h2, f1 respectively, step 2^l,
  *      offset (dy_p, dx_p) 2^(l-1), planes of phases 0..p-1 of that level (phase 0 being
  *      the pixels at multiples of 2^l, coded by earlier stages).
+ * With `"adapt": "adapt-1"` in the config (pyramid only), every pixel stage's mixtures
+ * are adjusted per sub-pixel by the adaptive stage (adaptive-stage.ts) before coding.
+ * Encoder policy (not part of the format; decoders never depend on it): for adaptive
+ * models the encoder sends z1 as the mode of its prior (`L3cTileModel.z1Mode`).
  * Parameter tensors are channels-last (positions x P): z params P = (3, C, K) =
  * [logits, means, log-scales]; RGB params P = (4, 3, K) = [logits, means, log-scales,
  * coefs], so one symbol's K components are contiguous.
