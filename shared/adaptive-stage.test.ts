@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
+import { ADAPT, AdaptiveTile, tempOffset } from "./adaptive-stage.js";
+import { MixtureCdf } from "./logistic-mixture.js";
+
+describe("adaptive stage adapt-1", () => {
+  it("pins the normative threshold table and constants", () => {
+    const h = createHash("sha256");
+    h.update(Buffer.from(ADAPT_TAU_U.buffer));
+    expect(ADAPT_TAU_U.length).toBe(141);
+    expect(ADAPT_TAU_MIN).toBe(-77);
+    expect(h.digest("hex")).toBe(PINNED);
+    expect(ADAPT).toMatchObject({ FEATURES: 30, STAGES: 10, LAMBDA: 30, DECAY_LS: 0.98, DECAY_TEMP: 0.99 });
+  });
+
+  it("turns E / S into round(64 ln(E / S)) clamped to [-77, 64], 0 without statistics", () => {
+    expect(tempOffset(1, 0)).toBe(0);
+    expect(tempOffset(0, 0)).toBe(0);
+    expect(tempOffset(5, 5)).toBe(0);
+    expect(tempOffset(1e-9, 1)).toBe(-77);
+    expect(tempOffset(1e9, 1)).toBe(64);
+    for (let i = 0; i < 2000; i++) {
+      const r = Math.exp(-1.3 + (2.4 * i) / 2000);
+      const want = Math.max(-77, Math.min(64, Math.round(64 * Math.log(r)))) | 0;
+      // exact thresholds vs a libm log: they can differ only at a rounding boundary
+      const got = tempOffset(r, 1);
+      const frac = Math.abs(((64 * Math.log(r)) % 1) + 1) % 1;
+      if (Math.abs(frac - 0.5) > 1e-9) expect(got, `ratio ${r}`).toBe(want);
+    }
+  });
+
+  it("learns a constant offset of the network's mean from decoded pixels only", () => {
+    // a network that is always 3 levels too low, on a flat tile of value 100
+    const tile = new AdaptiveTile(64, 8);
+    const mix = new MixtureCdf(1);
+    const moments = new Float64Array(2);
+    const adj = { madd: 0, lsadd: 0 };
+    const madds: number[] = [];
+    for (let y = 0; y < 8; y++) {
+      tile.rowStart(1);
+      for (let x = 0; x < 64; x++) {
+        mix.prepare(256, 1, [0], [256 * 97], [0], 0, 1); // s = 1: sd 1.81, clip at 2.81
+        mix.moments(moments, ADAPT.LOGISTIC_VAR);
+        tile.adjust(1, 1, 2, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+        if (x === 32) madds.push(adj.madd);
+        tile.update(0, y * 64 + x, 100);
+      }
+      tile.rowEnd(1);
+    }
+    expect(madds[0]).toBe(0); // nothing learnt before the first row is coded
+    for (let y = 1; y < 8; y++) expect(madds[y]).toBeGreaterThanOrEqual(madds[y - 1]);
+    expect(madds[7]).toBeGreaterThan(2 * 256); // towards +3 levels (Q8), within the clip (2.81)
+    expect(madds[7]).toBeLessThanOrEqual(Math.floor(2.82 * 256));
+  });
+});
+
+const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6";
