@@ -38,15 +38,15 @@ describe("adaptive stage adapt-1", () => {
     const adj = { madd: 0, lsadd: 0 };
     const madds: number[] = [];
     for (let y = 0; y < 8; y++) {
-      tile.rowStart(1);
+      tile.rowStart(0);
       for (let x = 0; x < 64; x++) {
         mix.prepare(256, 1, [0], [256 * 97], [0], 0, 1); // s = 1: sd 1.81, clip at 2.81
         mix.moments(moments, ADAPT.LOGISTIC_VAR);
-        tile.adjust(1, 1, 2, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+        tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj); // base stage, step 1: raster order, causal neighbours
         if (x === 32) madds.push(adj.madd);
         tile.update(0, y * 64 + x, 100);
       }
-      tile.rowEnd(1);
+      tile.rowEnd(0);
     }
     expect(madds[0]).toBe(0); // nothing learnt before the first row is coded
     for (let y = 1; y < 8; y++) expect(madds[y]).toBeGreaterThanOrEqual(madds[y - 1]);
