@@ -2,7 +2,7 @@
  * Where decode time goes: networks (onnxruntime runs) vs the entropy path (everything
  * else), per entropy core, on the calling thread (no workers), for one stream or image.
  *
- *   npm run bench:profile -- <image.png|stream.l3c> [--model name] [--cores wasm-simd,wasm,ts]
+ *   npm run bench:profile -- <image.png|stream.l3c> [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--arena]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -13,11 +13,11 @@ import type { CoreKind } from "../src/runtime-options.js";
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
-  options: { model: { type: "string" }, cores: { type: "string" }, runs: { type: "string" } },
+  options: { model: { type: "string" }, cores: { type: "string" }, runs: { type: "string" }, arena: { type: "boolean" } },
 });
 if (positionals.length !== 1) {
   console.error(
-    "usage: npm run bench:profile -- <image|stream.l3c> [--model name] [--cores wasm-simd,wasm,ts] [--runs n]",
+    "usage: npm run bench:profile -- <image|stream.l3c> [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--arena]",
   );
   process.exit(2);
 }
@@ -47,7 +47,7 @@ let pixels = 0;
 console.log(`| core | decode s | networks s | entropy path s | MP/s (1 thread) |\n|---|---|---|---|---|`);
 let ref: Uint8Array | undefined;
 for (const core of cores) {
-  const c = await Codec.create({ core, workers: 0 });
+  const c = await Codec.create({ core, workers: 0, cpuMemArena: o.arena ?? false });
   await c.decode(bytes); // warm: sessions created
   let best = Number.POSITIVE_INFINITY;
   let bestNet = 0;
