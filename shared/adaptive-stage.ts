@@ -104,96 +104,26 @@ export const ADAPT = Object.freeze({
 });
 
 type Off = readonly (readonly [number, number])[];
+// biome-ignore format: offset tables, one row per phase type (0 base, 1, 2, 3)
 export const NB8: readonly Off[] = [
   [],
-  [
-    [-1, -1],
-    [-1, 1],
-    [1, -1],
-    [1, 1],
-    [-1, -3],
-    [-1, 3],
-    [1, -3],
-    [1, 3],
-  ],
-  [
-    [0, -1],
-    [0, 1],
-    [-1, 0],
-    [1, 0],
-    [-2, -1],
-    [-2, 1],
-    [2, -1],
-    [2, 1],
-  ],
-  [
-    [-1, 0],
-    [1, 0],
-    [0, -1],
-    [0, 1],
-    [-1, -1],
-    [-1, 1],
-    [1, -1],
-    [1, 1],
-  ],
+  [[-1, -1], [-1, 1], [1, -1], [1, 1], [-1, -3], [-1, 3], [1, -3], [1, 3]],
+  [[0, -1], [0, 1], [-1, 0], [1, 0], [-2, -1], [-2, 1], [2, -1], [2, 1]],
+  [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]],
 ];
-export const HPAIR: readonly Off[] = [
-  [],
-  [
-    [-1, -1],
-    [1, 1],
-  ],
-  [
-    [0, -1],
-    [0, 1],
-  ],
-  [
-    [0, -1],
-    [0, 1],
-  ],
-];
-export const VPAIR: readonly Off[] = [
-  [],
-  [
-    [-1, 1],
-    [1, -1],
-  ],
-  [
-    [-1, 0],
-    [1, 0],
-  ],
-  [
-    [-1, 0],
-    [1, 0],
-  ],
-];
+// biome-ignore format: offset tables
+export const HPAIR: readonly Off[] = [[], [[-1, -1], [1, 1]], [[0, -1], [0, 1]], [[0, -1], [0, 1]]];
+// biome-ignore format: offset tables
+export const VPAIR: readonly Off[] = [[], [[-1, 1], [1, -1]], [[-1, 0], [1, 0]], [[-1, 0], [1, 0]]];
+// biome-ignore format: offset tables
 export const PREV: readonly Off[] = [
   [],
-  [
-    [-1, -1],
-    [-1, 1],
-    [1, -1],
-    [1, 1],
-  ],
-  [
-    [-1, 0],
-    [1, 0],
-  ],
-  [
-    [0, -1],
-    [0, 1],
-    [-1, -1],
-    [-1, 1],
-    [1, -1],
-    [1, 1],
-  ],
+  [[-1, -1], [-1, 1], [1, -1], [1, 1]],
+  [[-1, 0], [1, 0]],
+  [[0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]],
 ];
-const CAUSAL: Off = [
-  [0, -1],
-  [-1, 0],
-  [-1, -1],
-  [-1, 1],
-];
+// biome-ignore format: offset tables
+const CAUSAL: Off = [[0, -1], [-1, 0], [-1, -1], [-1, 1]];
 
 const NF = ADAPT.FEATURES;
 const NSB = ADAPT.SD_EDGES.length + 1;
