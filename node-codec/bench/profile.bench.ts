@@ -13,7 +13,12 @@ import type { CoreKind } from "../src/runtime-options.js";
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
-  options: { model: { type: "string" }, cores: { type: "string" }, runs: { type: "string" }, arena: { type: "boolean" } },
+  options: {
+    model: { type: "string" },
+    cores: { type: "string" },
+    runs: { type: "string" },
+    arena: { type: "boolean" },
+  },
 });
 if (positionals.length !== 1) {
   console.error(
