@@ -222,6 +222,26 @@ describe("codec with the tiny fixture model", () => {
     }
   });
 
+  it("closing a pool with a tile in flight in onnxruntime-node lets the tile finish (the process survives)", async () => {
+    const pool = await Codec.create({ modelsDir: FIXTURES, workers: 1, threads: 1, runtime: "node" });
+    const main = codecs.get(key(SETUPS[0]))!;
+    const big = await main.encode(syntheticImage(512, 512, 3, 1), {
+      tileSize: 512,
+      storedFallback: false,
+      verify: false,
+    });
+    const t0 = parseHeader(big.bytes).tiles[0];
+    const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+    const second = payload.slice(); // run() transfers its buffer
+    const busy = pool.pool!.run("decode", pool.model("tiny").id, payload, 512, 512);
+    const queued = pool.pool!.run("decode", pool.model("tiny").id, second, 512, 512).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50)); // the first tile is inside onnxruntime now
+    await pool.close();
+    // before the fix, terminate() here aborted the whole test process
+    expect((await busy).length).toBe(512 * 512 * 3);
+    expect(await queued).toMatchObject({ code: "INTERNAL", detail: "tile pool closed" });
+  });
+
   it("uses a model's static z3 tables (z3_cdf) on both runtimes, and refuses invalid ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), "l3c-z3-"));
     try {

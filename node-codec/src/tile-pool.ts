@@ -149,9 +149,40 @@ export class TilePool {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Refuses queued tiles, lets the tiles in flight finish (at most `drainMs`), then stops
+   * the workers. Terminating a worker inside an onnxruntime-node run aborts the whole
+   * process ("terminate called after throwing an instance of 'Napi::Error'", measured),
+   * so close() never does that while a worker is busy, unless a tile outlives `drainMs`.
+   */
+  async close(drainMs = 300_000): Promise<void> {
     this.closed = true;
     for (const j of this.queue.splice(0)) j.reject(new L3cError("INTERNAL", "tile pool closed"));
+    const inflight = this.slots.flatMap((s) => {
+      const j = s.job;
+      if (!j) return [];
+      return [
+        new Promise<void>((done) => {
+          const { resolve, reject } = j;
+          j.resolve = (b) => {
+            resolve(b);
+            done();
+          };
+          j.reject = (e) => {
+            reject(e);
+            done();
+          };
+        }),
+      ];
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(inflight),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, drainMs);
+      }),
+    ]);
+    clearTimeout(timer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
