@@ -4,7 +4,8 @@
  * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG decoded from the stored
  * `.l3c` by the backend; variants.ts), `?codec=` forces a variant, `?info` describes the
  * stream, `HEAD` answers from the stream header. The first request for an image encodes
- * it through the backend and stores `<key>.l3c` next to it. Responses are cached (Cache
+ * it through the backend and stores `<key>.l3c` next to it (and replaces a stream whose
+ * original was overwritten since, getStream). Responses are cached (Cache
  * API) per key, variant and model; a hit calls neither the origin nor the backend.
  * `/_l3c/*` and `/` (the browser decoder's files and the demo) are web-routes.ts.
  */
@@ -79,26 +80,40 @@ function waitUntil(c: Context<Env>, p: Promise<unknown>): void {
   }
 }
 
-/** The stored stream, encoding (and storing) it on first use. */
+/**
+ * The stored stream, encoding (and storing) it on first use. A stored stream whose
+ * `source-etag` is not the original's ETag any more (the original was overwritten) is
+ * stale: the original is encoded again and replaces it (only if it is still the stream
+ * read). A stream whose original is gone is served as it is: it may be the only copy.
+ */
 async function getStream(c: Context<Env>, b: Built, bucket: string, key: string): Promise<Uint8Array | null> {
   const stored = await b.origin.get(bucket, `${key}.l3c`);
   if (stored) {
     parseHeader(stored.body); // a corrupt stored stream is an origin error, never served
-    return stored.body;
+    const source = stored.metadata["source-etag"];
+    const now = source ? await b.origin.get(bucket, key, 1) : null;
+    if (!now || now.etag === source) return stored.body;
   }
   const original = await b.origin.get(bucket, key);
-  if (!original) return null;
+  if (!original) return stored ? stored.body : null;
   const { stream, model, verified } = await backendEncode(b.cfg, original.body);
   const h = parseHeader(stream); // never store what does not parse
   if (!verified) return stream; // served (its tiles are checked when decoded), never stored
   waitUntil(
     c,
-    b.origin.put(bucket, `${key}.l3c`, stream, MEDIA_TYPE, {
-      "l3c-model": model || h.modelHash,
-      "source-etag": original.etag,
-      "l3c-width": String(h.width),
-      "l3c-height": String(h.height),
-    }),
+    b.origin.put(
+      bucket,
+      `${key}.l3c`,
+      stream,
+      MEDIA_TYPE,
+      {
+        "l3c-model": model || h.modelHash,
+        "source-etag": original.etag,
+        "l3c-width": String(h.width),
+        "l3c-height": String(h.height),
+      },
+      stored?.etag,
+    ),
   );
   return stream;
 }

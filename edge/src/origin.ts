@@ -19,7 +19,10 @@ export interface Origin {
   get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null>;
   /**
    * Creates the object unless it exists (S3: `If-None-Match: *`): a stream stored by the
-   * hook or a concurrent request is never overwritten, and two writers write once.
+   * hook or a concurrent request is never overwritten, and two writers write once. With
+   * `replacing` (the ETag of the object read), replaces that object only if it is still
+   * the one read (S3: `If-Match`), so a stale stream is replaced once and a newer one
+   * written meanwhile is kept.
    */
   put(
     bucket: string,
@@ -27,6 +30,7 @@ export interface Origin {
     body: Uint8Array,
     contentType: string,
     metadata: Record<string, string>,
+    replacing?: string,
   ): Promise<void>;
 }
 
@@ -91,8 +95,12 @@ class S3Origin implements Origin {
     body: Uint8Array,
     contentType: string,
     metadata: Record<string, string>,
+    replacing?: string,
   ) {
-    const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
+    const headers: Record<string, string> = {
+      "Content-Type": contentType,
+      ...(replacing ? { "If-Match": replacing } : { "If-None-Match": "*" }),
+    };
     for (const [k, v] of Object.entries(metadata)) headers[`x-amz-meta-${k}`] = v;
     let r: Response;
     try {
@@ -106,9 +114,11 @@ class S3Origin implements Origin {
     }
     const text = r.status === 409 ? await r.text() : "";
     if (r.status !== 409) await r.body?.cancel();
-    // 412: it exists already; 409 ConditionalRequestConflict (AWS): another write is in
-    // flight. Either way someone else stores it.
-    if (r.status === 412 || text.includes("<Code>ConditionalRequestConflict</Code>")) return;
+    // 412: it exists already (or, replacing, was replaced or deleted meanwhile); 409
+    // ConditionalRequestConflict (AWS): another write is in flight; 404 (AWS, If-Match on
+    // a deleted object). Either way someone else decides what is stored.
+    if (r.status === 412 || (replacing && r.status === 404)) return;
+    if (text.includes("<Code>ConditionalRequestConflict</Code>")) return;
     if (r.status !== 200) throw new OriginError(`origin write failed: HTTP ${r.status}`);
   }
 }
@@ -160,8 +170,14 @@ class R2Origin implements Origin {
     body: Uint8Array,
     contentType: string,
     metadata: Record<string, string>,
+    replacing?: string,
   ) {
-    await this.bucket(bucket).put(key, body, { httpMetadata: { contentType }, customMetadata: metadata });
+    // R2 answers null instead of writing when the condition fails: someone else decided.
+    await this.bucket(bucket).put(key, body, {
+      httpMetadata: { contentType },
+      customMetadata: metadata,
+      ...(replacing ? { onlyIf: { etagMatches: replacing.replace(/^W\//, "").replace(/"/g, "") } } : {}),
+    });
   }
 }
 

@@ -3,9 +3,11 @@
  * (versitygw) and the real backend: only streams the backend attests it verified
  * (shared/http/attestation.ts), with `If-None-Match: *`, so concurrent first requests
  * write once and a stream stored by the hook is never overwritten; a backend answer that
- * does not match its Content-Digest is an error, neither served nor stored.
+ * does not match its Content-Digest is an error, neither served nor stored; a stream
+ * whose original was overwritten is encoded again and replaced, and a stream whose
+ * original is gone is still served.
  */
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Miniflare } from "miniflare";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,13 +40,29 @@ async function withEdge<T>(backendUrl: string, f: (edge: Miniflare) => Promise<T
 const fetchL3c = (edge: Miniflare, key: string) =>
   edge.dispatchFetch(`http://edge.test/images/${key}?codec=l3c`);
 
+const pngOf = (seed: number) => {
+  const img = syntheticImage(64, 48, 3, seed);
+  return sharp(img.data, { raw: { width: 64, height: 48, channels: 3 } })
+    .png()
+    .toBuffer();
+};
+
+/** The pixels a PNG answer shows. */
+const pixelsOf = async (r: { arrayBuffer(): Promise<ArrayBuffer> }) =>
+  Buffer.from(
+    await sharp(Buffer.from(await r.arrayBuffer()))
+      .removeAlpha()
+      .raw()
+      .toBuffer(),
+  );
+
+const headL3c = (key: string) =>
+  s3.client.send(new HeadObjectCommand({ Bucket: "images", Key: `${key}.l3c` }));
+
 beforeAll(async () => {
   s3 = await startS3Server({ accessLog: true });
   backend = await startBackend();
-  const img = syntheticImage(64, 48, 3, 21);
-  png = await sharp(img.data, { raw: { width: 64, height: 48, channels: 3 } })
-    .png()
-    .toBuffer();
+  png = await pngOf(21);
   for (const key of ["once.png", "unverified.png", "corrupt.png"])
     await s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: png }));
 }, 120_000);
@@ -106,5 +124,45 @@ describe("edge: storing encoded streams", () => {
     } finally {
       proxy.close();
     }
+  });
+
+  it("a stream whose original was overwritten is encoded again and replaces it", async () => {
+    const key = "changed.png";
+    const put = (body: Buffer) =>
+      s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: body }));
+    await put(await pngOf(5));
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      await (await fetchL3c(edge, key)).arrayBuffer();
+      for (let i = 0; i < 50 && !(await exists(`${key}.l3c`)); i++) await settle();
+    });
+    const first = await headL3c(key);
+    const newer = await pngOf(6);
+    await put(newer);
+    const want = await sharp(newer).raw().toBuffer();
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      const r = await edge.dispatchFetch(`http://edge.test/images/${key}?codec=png`);
+      expect(r.status).toBe(200);
+      expect((await pixelsOf(r)).equals(want)).toBe(true);
+      for (let i = 0; i < 50 && (await headL3c(key)).ETag === first.ETag; i++) await settle();
+    });
+    const now = await headL3c(key);
+    expect(now.ETag).not.toBe(first.ETag);
+    const orig = await s3.client.send(new HeadObjectCommand({ Bucket: "images", Key: key }));
+    expect(now.Metadata?.["source-etag"]).toBe(orig.ETag);
+  });
+
+  it("a stream whose original is gone is still served (it may be the only copy)", async () => {
+    const key = "only-copy.png";
+    await s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: png }));
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      await (await fetchL3c(edge, key)).arrayBuffer();
+      for (let i = 0; i < 50 && !(await exists(`${key}.l3c`)); i++) await settle();
+    });
+    await s3.client.send(new DeleteObjectCommand({ Bucket: "images", Key: key }));
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      const r = await edge.dispatchFetch(`http://edge.test/images/${key}?codec=png`);
+      expect(r.status).toBe(200);
+      expect((await pixelsOf(r)).equals(await sharp(png).raw().toBuffer())).toBe(true);
+    });
   });
 });
