@@ -195,6 +195,7 @@ class L3C(nn.Module):
         if cfg.rgb_context not in ("none", "phase4", "pyramid"):
             raise ValueError(f"rgb_context must be 'none', 'phase4' or 'pyramid', got {cfg.rgb_context!r}")
         self.cfg = cfg
+        self.z1_mode = False  # training/evaluation policy, not part of the config (decode_all)
         cf = cfg.Cf
         self.quantizer = Quantizer(cfg.L)
         self.enc = nn.ModuleList([Encoder(3 if s == 0 else cf, cfg) for s in range(cfg.S)])
@@ -303,13 +304,42 @@ class L3C(nn.Module):
             idxs.append(idx)
         return zs, idxs
 
+    @torch.no_grad()
+    def z_mode(self, s: int, f: torch.Tensor) -> torch.Tensor:
+        """The most probable z(s) (level values in [-1, 1]) under p(z(s) | f(s+1))."""
+        cfg = self.cfg
+        logits, means, ls = self.split_z(self.z_heads[s - 1](f))
+        w = F.softmax(logits, dim=2)
+        inv_s = torch.exp(-ls.clamp(mixture.LOG_SCALE_MIN, mixture.LOG_SCALE_MAX))
+        # p(level v) = sum_k w_k (sigma((v + 0.5 - mu_k) / s_k) - sigma((v - 0.5 - mu_k) / s_k)),
+        # the edge levels taking the tails; the running argmax keeps memory at one level.
+        best = idx = None
+        below = torch.zeros_like(means)
+        for v in range(cfg.L):
+            above = torch.sigmoid(inv_s * (v + 0.5 - means)) if v < cfg.L - 1 else torch.ones_like(means)
+            p = (w * (above - below)).sum(dim=2)
+            if best is None:
+                best, idx = p, torch.zeros_like(p, dtype=torch.long)
+            else:
+                better = p > best
+                best = torch.where(better, p, best)
+                idx = torch.where(better, torch.full_like(idx, v), idx)
+            below = above
+        return idx.float() / z_half(cfg.L) - 1.0
+
     def decode_all(self, zs):
         """Run D(S)..D(1). Returns (feats, hs): feats[s] = f(s+1) (upsampled; feeds D(s) and
-        p(z(s))), hs[s] = D(s+1)'s output at the resolution of z(s+1) (pyramid pixel heads)."""
+        p(z(s))), hs[s] = D(s+1)'s output at the resolution of z(s+1) (pyramid pixel heads).
+
+        With `self.z1_mode` (the codec's encoder policy of adaptive models: z(1) sent as
+        the mode of its prior), zs[0] is replaced in place by that mode before D(1) runs,
+        so that callers measure and train what the codec sends."""
         feats = [None] * self.cfg.S
         hs = [None] * self.cfg.S
         f_above = None
         for s in reversed(range(self.cfg.S)):
+            if s == 0 and self.z1_mode and self.cfg.S > 1:
+                zs[0] = self.z_mode(1, feats[1]).to(zs[0].dtype)
             h = self.dec[s](zs[s], f_above)
             hs[s] = h
             f = self.up[s](h)

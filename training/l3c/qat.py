@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     p.add_argument("--val-crop", type=int, default=256)
     p.add_argument("--bf16", action="store_true",
                    help="bf16 autocast (faster, but fake quantization is then less faithful to the integer path)")
+    p.add_argument("--z1-mode", action="store_true",
+                   help="train D(1) on z(1) at the mode of its prior (the encoder policy of adaptive models)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -50,6 +52,7 @@ def main(argv=None) -> int:
     ck = read_checkpoint(a.ckpt)
     model = model_of(ck, calibrated=False)
     model = model.to(device)
+    model.z1_mode = a.z1_mode
     train = load_split(a.data, "train", a.cache, min_side=a.crop)
     val = load_split(a.data, "val", a.cache)
     sampler = CropSampler(train, a.crop, a.seed)

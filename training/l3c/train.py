@@ -58,6 +58,8 @@ def parse_args(argv=None):
     p.add_argument("--ckpt-every", type=float, default=5.0, help="minutes between checkpoints")
     p.add_argument("--val-crop", type=int, default=256, help="center crop for periodic validation (0: full)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
+    p.add_argument("--z1-mode", action="store_true",
+                   help="train D(1) on z(1) at the mode of its prior (the encoder policy of adaptive models)")
     p.add_argument("--no-progress", action="store_true")
     return p.parse_args(argv)
 
@@ -98,6 +100,7 @@ def main(argv=None) -> int:
         cfg = ModelConfig(Cf=a.Cf, B=a.B, K=a.K, rgb_context=a.rgb_context, head_ch=a.head_ch)
     torch.manual_seed(a.seed)
     model = L3C(cfg).to(device).to(memory_format=torch.channels_last)
+    model.z1_mode = a.z1_mode
     if ck is None and a.init_from:
         n = warm_start(model, a.init_from)
         print(f"warm start: {n} tensors from {a.init_from}", file=sys.stderr)
