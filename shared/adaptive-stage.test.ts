@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
-import { ADAPT, AdaptiveTile, tempOffset } from "./adaptive-stage.js";
+import { ADAPT, AdaptiveTile, adaptScheme, tempOffset } from "./adaptive-stage.js";
 import { MixtureCdf } from "./logistic-mixture.js";
 
 describe("adaptive stage adapt-1", () => {
@@ -35,7 +35,7 @@ describe("adaptive stage adapt-1", () => {
     const tile = new AdaptiveTile(64, 8);
     const mix = new MixtureCdf(1);
     const moments = new Float64Array(2);
-    const adj = { madd: 0, lsadd: 0 };
+    const adj = { madd: 0, lsadd: 0, center: 0 };
     const madds: number[] = [];
     for (let y = 0; y < 8; y++) {
       tile.rowStart(0);
@@ -56,3 +56,65 @@ describe("adaptive stage adapt-1", () => {
 });
 
 const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6";
+
+describe("adaptive stage adapt-2", () => {
+  it("names its schemes; an unknown name is no scheme", () => {
+    expect([adaptScheme(undefined), adaptScheme("adapt-1"), adaptScheme("adapt-2")]).toEqual([0, 1, 2]);
+    expect(adaptScheme("adapt-3")).toBeUndefined();
+    expect(ADAPT.RHO).toBe(0.25);
+    expect(() => new AdaptiveTile(8, 8, 3)).toThrow(RangeError);
+  });
+
+  it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {
+    const mix = new MixtureCdf(4);
+    // means 90, 110 and 100.5 levels (Q8), equal weights; centre 100 levels
+    mix.prepare(256, 3, [0, 0, 0], [256 * 90, 256 * 110, 256 * 100 + 128], [0, 0, 0], 0, 1);
+    const before = mix.table();
+    mix.contract(ADAPT.RHO - 1, 256 * 100);
+    // 90 -> 97.5 levels exactly; 110 -> 102.5; 100.5 -> 100.125, floor(-0.75 * 128 + 0.5) = -96
+    const want = new MixtureCdf(4).prepare(
+      256,
+      3,
+      [0, 0, 0],
+      [256 * 97 + 128, 256 * 102 + 128, 256 * 100 + 32],
+      [0, 0, 0],
+      0,
+      1,
+    );
+    expect(Array.from(mix.table())).toEqual(Array.from(want.table()));
+    expect(Array.from(mix.table())).not.toEqual(Array.from(before));
+    // a centre outside the mean range: contracted means are clamped to [-256 n, 512 n]
+    const far = new MixtureCdf(2).prepare(4, 1, [0], [2000], [0], 0, 1).contract(-0.75, 1e6);
+    const clamped = new MixtureCdf(2).prepare(4, 1, [0], [2048], [0], 0, 1);
+    expect(Array.from(far.table())).toEqual(Array.from(clamped.table()));
+  });
+
+  it("compares errors with the contracted mixture's variance: a sharper temperature than adapt-1's", () => {
+    // two components 8 levels apart, pixels 100 +- 2 at random: adapt-1 expects the
+    // spread (variance ~17) and sharpens to its limit; adapt-2 expects RHO^2 of it (~2.2)
+    const run = (scheme: number) => {
+      let seed = 12345;
+      const tile = new AdaptiveTile(64, 8, scheme);
+      const mix = new MixtureCdf(4);
+      const moments = new Float64Array(3);
+      const adj = { madd: 0, lsadd: 0, center: 0 };
+      for (let y = 0; y < 8; y++) {
+        tile.rowStart(0);
+        for (let x = 0; x < 64; x++) {
+          mix.prepare(256, 2, [0, 0], [256 * 96, 256 * 104], [-64, -64], 0, 1);
+          mix.moments(moments, ADAPT.LOGISTIC_VAR);
+          tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          tile.update(0, y * 64 + x, seed & 1024 ? 102 : 98);
+        }
+        tile.rowEnd(0);
+      }
+      return adj;
+    };
+    const one = run(1);
+    const two = run(2);
+    expect(one.center).toBe(256 * 100 + one.madd);
+    expect(one.lsadd).toBe(ADAPT_TAU_MIN);
+    expect(two.lsadd).toBeGreaterThan(0);
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * @module adaptive-stage
- * The adaptive stage "adapt-1": per-tile online adaptation of the network's pixel
- * distributions, computed identically by encoder and decoder from decoded pixels only.
- * A model enables it with `"adapt": "adapt-1"` in its manifest config (so the model id
- * names it; models without the key code as before). This comment is the specification;
+ * The adaptive stages "adapt-1" and "adapt-2": per-tile online adaptation of the
+ * network's pixel distributions, computed identically by encoder and decoder from decoded
+ * pixels only. A model enables one with `"adapt": "adapt-1"` (or `"adapt-2"`) in its
+ * manifest config (so the model id names it; models without the key code as before).
+ * adapt-2 is adapt-1 with the changes of its own section at the end. This comment is the specification;
  * `AdaptiveTile` is its reference implementation and shared/wasm/l3c-core.c follows it
  * operation by operation.
  *
@@ -11,8 +12,9 @@
  * Everything below is IEEE-754 binary64 arithmetic restricted to + - * / and sqrt, each
  * correctly rounded, evaluated exactly in the order written (left to right; no fused
  * multiply-add, no reassociation), plus floor and comparisons. Integers enter as exact
- * doubles. Its only outputs are two integers per sub-pixel (a Q8 mean shift and a Q7
- * log-scale offset) that feed the integer mixture CDF (logistic-mixture.ts).
+ * doubles. Its only outputs are integers that feed the integer mixture CDF
+ * (logistic-mixture.ts): per sub-pixel a Q8 mean shift and a Q7 log-scale offset, and in
+ * adapt-2 each component's Q8 mean after the contraction.
  *
  * ## Where it applies
  * Every pixel stage s = 0..9 of the pyramid (l3c-model.ts: s = 0 the base stage, then
@@ -81,12 +83,34 @@
  *   F9 = 0.5 (W + NE) - m; for c' < c, Wc' / Nc' = the channel-c' value at W / N (xv[c']
  *   when outside): F[11 + (c = 1 ? 0 : c')] = (xv[c'] + 0.5((W - Wc') + (N - Nc'))) - m.
  * All other features are 0. The offset tables are `NB8`, `HPAIR`, `VPAIR`, `PREV` below.
+ *
+ * ## adapt-2 (`"adapt": "adapt-2"`): adapt-1 plus a contraction of the mixture
+ * Everything above, with two changes (RHO = 0.25):
+ * - Step 1 also sums MC += w_k * ((s * s) * V) (in the same loop, after M2), and
+ *   vt = max(vc + (RHO * RHO) * ((M2 - m * m) - vc), VAR_MIN) with vc = MC / 32768 and
+ *   M2 - m * m the variance of step 1 before its max (max: the larger; VAR_MIN when
+ *   equal): the variance of the contracted mixture (its components' own plus RHO^2 x the
+ *   spread of their means). Step 5 adds vt to S_t instead of sd * sd.
+ * - Step 4b, after step 4: with center = 256 * m + madd, every kept component's Q8 mean
+ *   mu (as step 4 leaves it, clamped) becomes mu + floor((RHO - 1) * (mu - center) + 0.5),
+ *   clamped again to the mean range [-256 n, 512 n] (MixtureCdf.contract). Weights and
+ *   scales stay. The network spreads its components' means to hedge where the pixel
+ *   will be; once the regression has moved the mean, most of that hedge is wasted
+ *   (measured: -1.7% of the file on the validation split against adapt-1, RHO flat
+ *   between 0.15 and 0.5; `training/tools/adapt_research/`).
  */
 
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
 
-/** The name a model config gives to enable this stage. */
-export const ADAPT_SCHEME = "adapt-1";
+/** The name a model config gives to enable this stage: adapt-1 (scheme 1) or adapt-2 (scheme 2). */
+export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2"]);
+
+/** The scheme number of a config's `adapt` (0: none); undefined when unknown. */
+export function adaptScheme(name: string | undefined): number | undefined {
+  if (name === undefined) return 0;
+  const i = ADAPT_SCHEMES.indexOf(name);
+  return i < 0 ? undefined : i + 1;
+}
 
 /** Constants of adapt-1 (exact doubles; the C build writes them with the same digits). */
 export const ADAPT = Object.freeze({
@@ -101,6 +125,8 @@ export const ADAPT = Object.freeze({
   LOGISTIC_VAR: 3.289868133696453,
   SD_EDGES: Object.freeze([0.8, 1.89, 4.47, 10.57, 25]),
   ACT_EDGES: Object.freeze([0.5, 0.8, 1.2]),
+  /** adapt-2: the factor of each component's distance to the adapted mean. */
+  RHO: 0.25,
 });
 
 type Off = readonly (readonly [number, number])[];
@@ -141,6 +167,8 @@ export interface Adjustment {
   madd: number;
   /** Q7 offset of every log-scale. */
   lsadd: number;
+  /** adapt-2: the adapted mixture mean (Q8, 256 m + madd) that the means contract toward. */
+  center: number;
 }
 
 /**
@@ -169,11 +197,17 @@ export class AdaptiveTile {
   // the current sub-pixel, between adjust and update
   private m = 0;
   private sd = 0;
+  private vt = 0;
   private d = 0;
   private group = 0;
   private ctx = 0;
 
-  constructor(width: number, height: number) {
+  /** 1 (adapt-1) or 2 (adapt-2). */
+  readonly scheme: number;
+
+  constructor(width: number, height: number, scheme = 1) {
+    if (scheme !== 1 && scheme !== 2) throw new RangeError(`adaptive scheme ${scheme} is not 1 or 2`);
+    this.scheme = scheme;
     this.width = width;
     this.height = height;
     this.W = (width + 7) & ~7;
@@ -219,9 +253,9 @@ export class AdaptiveTile {
   }
 
   /**
-   * Step 1-3 for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2] of the
-   * network's prepared mixture (MixtureCdf.moments), xv / rv the pixel's earlier channels
-   * and their residuals.
+   * Step 1-3 for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2, MC] of
+   * the network's prepared mixture (MixtureCdf.moments; MC read by adapt-2 only), xv / rv
+   * the pixel's earlier channels and their residuals.
    */
   adjust(
     stage: number,
@@ -240,6 +274,14 @@ export class AdaptiveTile {
     const v = m2 - m * m;
     // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
     const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
+    if (this.scheme === 2) {
+      const vc = moments[2] / 32768;
+      const vr = vc + ADAPT.RHO * ADAPT.RHO * (v - vc);
+      // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+      this.vt = vr > ADAPT.VAR_MIN ? vr : ADAPT.VAR_MIN;
+    } else {
+      this.vt = sd * sd;
+    }
     const F = this.F;
     this.features(ptype, step, y, x, c, m, xv, rv);
     const g = stage * 3 + c;
@@ -260,6 +302,7 @@ export class AdaptiveTile {
     this.ctx = t;
     out.madd = Math.floor(d * 256 + 0.5);
     out.lsadd = tempOffset(this.E[t], this.S[t]);
+    out.center = 256 * m + out.madd;
   }
 
   /** Step 5 after coding value v at plane offset o (y W + x); returns the residual. */
@@ -272,7 +315,7 @@ export class AdaptiveTile {
     this.err[c * this.plane + o] = e;
     const t = this.ctx;
     this.E[t] = this.E[t] + e * e;
-    this.S[t] = this.S[t] + sd * sd;
+    this.S[t] = this.S[t] + this.vt;
     const wt = 1 / (sd * sd + 1);
     const F = this.F;
     const g = this.group;

@@ -41,8 +41,8 @@ export interface TileCoder {
 export interface TileCoderOptions {
   width: number;
   height: number;
-  /** The adaptive stage (adapt-1) on the pixel stages. */
-  adapt: boolean;
+  /** The adaptive stage on the pixel stages: 0 none, 1 adapt-1, 2 adapt-2 (adaptive-stage.ts). */
+  adapt: number;
 }
 
 export interface EntropyCore {
@@ -68,8 +68,8 @@ export interface EntropyCore {
 class TsTileCoder implements TileCoder {
   private readonly mix: MixtureCdf;
   private readonly shifts = new Int32Array(32);
-  private readonly moments = new Float64Array(2);
-  private readonly adj: Adjustment = { madd: 0, lsadd: 0 };
+  private readonly moments = new Float64Array(3);
+  private readonly adj: Adjustment = { madd: 0, lsadd: 0, center: 0 };
   private readonly tile?: AdaptiveTile;
   private readonly W: number;
   private readonly H: number;
@@ -82,7 +82,7 @@ class TsTileCoder implements TileCoder {
     this.mix = new MixtureCdf(32);
     this.W = (opts.width + 7) & ~7;
     this.H = (opts.height + 7) & ~7;
-    if (opts.adapt) this.tile = new AdaptiveTile(opts.width, opts.height);
+    if (opts.adapt) this.tile = new AdaptiveTile(opts.width, opts.height, opts.adapt);
   }
 
   table(cdf: Int32Array, sym: Uint8Array): void {
@@ -141,6 +141,7 @@ class TsTileCoder implements TileCoder {
             lsadd = this.adj.lsadd;
           }
           const m = this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane, madd, lsadd);
+          if (tile && tile.scheme === 2) m.contract(ADAPT.RHO - 1, this.adj.center);
           let v: number;
           if (this.enc) {
             v = rgb[src + c];

@@ -26,7 +26,7 @@
  *      l = 3, 2, 1 and p = 1..3: `l{l}p{p}` on h3, h2, f1 respectively, step 2^l,
  *      offset (dy_p, dx_p) 2^(l-1), planes of phases 0..p-1 of that level (phase 0 being
  *      the pixels at multiples of 2^l, coded by earlier stages).
- * With `"adapt": "adapt-1"` in the config (pyramid only), every pixel stage's mixtures
+ * With `"adapt": "adapt-1"` or `"adapt-2"` in the config (pyramid only), every pixel stage's mixtures
  * are adjusted per sub-pixel by the adaptive stage (adaptive-stage.ts) before coding.
  * Encoder policy (not part of the format; decoders never depend on it): for adaptive
  * models the encoder sends z1 as the mode of its prior (`L3cTileModel.z1Mode`).
@@ -36,7 +36,7 @@
  * The encoder network (float) only chooses z; it sees the tile edge-padded to H x W.
  */
 
-import { ADAPT_SCHEME } from "./adaptive-stage.js";
+import { adaptScheme } from "./adaptive-stage.js";
 import { type EntropyCore, type TileCoder, tsCore } from "./entropy-core.js";
 import { L3cError } from "./errors.js";
 import { MAX_COMPONENTS } from "./logistic-mixture.js";
@@ -75,7 +75,7 @@ export interface ModelConfig {
   rgb_context: string;
   /** Static per-channel CDFs of z3 (see the module doc); uniform when absent. */
   z3_cdf?: number[][];
-  /** The adaptive stage of the pixel stages ("adapt-1", adaptive-stage.ts); none when absent. */
+  /** The adaptive stage of the pixel stages ("adapt-1" or "adapt-2", adaptive-stage.ts); none when absent. */
   adapt?: string;
 }
 
@@ -128,8 +128,8 @@ export class L3cTileModel {
   private readonly runner: GraphRunner;
   private readonly z3Cdf: Int32Array[];
   private readonly core: EntropyCore;
-  /** Whether the adaptive stage (adapt-1) codes the pixel stages. */
-  readonly adapt: boolean;
+  /** The adaptive stage that codes the pixel stages: 0 none, 1 adapt-1, 2 adapt-2. */
+  readonly adapt: number;
   /**
    * Encoder policy (decoders never depend on it): code z1 as the mode of its prior
    * instead of the encoder network's choice. z1 then costs almost nothing, and the pixel
@@ -148,7 +148,8 @@ export class L3cTileModel {
     if (!(Number.isInteger(cfg.K) && cfg.K >= 1 && cfg.K <= MAX_COMPONENTS)) {
       throw new L3cError("UNKNOWN_MODEL", `K=${cfg.K} outside [1, ${MAX_COMPONENTS}]`);
     }
-    if (cfg.adapt !== undefined && (cfg.adapt !== ADAPT_SCHEME || cfg.rgb_context !== "pyramid")) {
+    const scheme = adaptScheme(cfg.adapt);
+    if (scheme === undefined || (scheme > 0 && cfg.rgb_context !== "pyramid")) {
       throw new L3cError(
         "UNKNOWN_MODEL",
         `adaptive stage ${String(cfg.adapt)} is not supported for ${cfg.rgb_context}`,
@@ -158,8 +159,8 @@ export class L3cTileModel {
     this.cfg = cfg;
     this.runner = runner;
     this.core = core;
-    this.adapt = cfg.adapt === ADAPT_SCHEME;
-    this.z1Mode = this.adapt;
+    this.adapt = scheme;
+    this.z1Mode = scheme > 0;
     this.z3Cdf = z3Cdfs(cfg);
   }
 

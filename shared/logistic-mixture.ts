@@ -202,21 +202,45 @@ export class MixtureCdf {
 
   /**
    * Moments for the adaptive stage (adaptive-stage.ts, step 1), over the kept components
-   * in order: out[0] = sum w_k mu, out[1] = sum w_k ((s s) V + mu mu), mu = mu_k / 256,
-   * s = 2^20 / g_k, V = pi^2 / 3 (`variance`).
+   * in order: out[0] = sum w_k mu, out[1] = sum w_k ((s s) V + mu mu), out[2] (when `out`
+   * has room) = sum w_k ((s s) V), mu = mu_k / 256, s = 2^20 / g_k, V = pi^2 / 3
+   * (`variance`).
    */
   moments(out: Float64Array, variance: number): Float64Array {
     let m1 = 0;
     let m2 = 0;
+    let mc = 0;
     for (let j = 0; j < this.k; j++) {
       const mu = this.mu[j] / 256;
       const s = SIG_ONE / this.g[j];
       m1 += this.w[j] * mu;
       m2 += this.w[j] * (s * s * variance + mu * mu);
+      mc += this.w[j] * (s * s * variance);
     }
     out[0] = m1;
     out[1] = m2;
+    if (out.length > 2) out[2] = mc;
     return out;
+  }
+
+  /**
+   * adapt-2, step 4b (adaptive-stage.ts): every kept component's Q8 mean moves toward
+   * `center` (the adapted mixture mean, Q8): mu = mu + floor(rhoMinus1 * (mu - center) +
+   * 0.5), clamped to the mean range [-256 n, 512 n] again. Weights and scales stay.
+   */
+  contract(rhoMinus1: number, center: number): this {
+    const muLo = -256 * this.n;
+    const muHi = 512 * this.n;
+    const mu = this.mu;
+    let best = 0;
+    for (let j = 0; j < this.k; j++) {
+      const v = mu[j] + Math.floor(rhoMinus1 * (mu[j] - center) + 0.5);
+      mu[j] = v < muLo ? muLo : Math.min(v, muHi);
+      if (this.w[j] > this.w[best]) best = j;
+    }
+    const guess = Math.round(mu[best] / 256);
+    this.guess = (guess < 0 ? 0 : Math.min(guess, this.n - 1)) | 0;
+    return this;
   }
 
   /** C(v), 0 <= v <= n. */

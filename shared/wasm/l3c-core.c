@@ -333,6 +333,24 @@ static void readjust(Mix *m, int32_t madd, int32_t lsadd) {
   m->guess = gq < 0 ? 0 : (gq > m->n - 1 ? m->n - 1 : (int32_t)gq);
 }
 
+/*
+ * adapt-2, step 4b: every kept component's mean moves toward the adapted mixture mean
+ * `center` (Q8): mu = mu + floor((RHO - 1) * (mu - center) + 0.5), clamped to the mean
+ * range; the first probe follows. Follows MixtureCdf.contract.
+ */
+static void contract(Mix *m, double center) {
+  const double mulo = -256.0 * m->n, muhi = 512.0 * m->n;
+  int32_t best = 0;
+  for (int32_t j = 0; j < m->k; j++) {
+    double mu = m->mu[j];
+    mu = mu + floor_((ADAPT_RHO - 1.0) * (mu - center) + 0.5);
+    m->mu[j] = mu < mulo ? mulo : (mu > muhi ? muhi : mu);
+    if (m->w[j] > m->w[best]) best = j;
+  }
+  double gq = floor_(m->mu[best] / 256.0 + 0.5);
+  m->guess = gq < 0 ? 0 : (gq > m->n - 1 ? m->n - 1 : (int32_t)gq);
+}
+
 static inline double cdf(const Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 65536;
@@ -499,7 +517,7 @@ typedef struct {
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
-  if (w < 1 || h < 1 || w > 4096 || h > 4096) return 0;
+  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 2) return 0;
   Tile *t = l3c_alloc(sizeof(Tile));
   if (!t) return 0;
   t->w = w;
@@ -731,22 +749,32 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           sh = shifts;
         }
         int32_t madd = 0, lsadd = 0;
-        double m = 0, sd = 0, d = 0;
+        double m = 0, sd = 0, d = 0, vt = 0;
         TempCtx *tc = 0;
         Group *g = 0;
         if (adapt) {
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
           /* network mean and standard deviation, in pixel units */
-          double m2 = 0;
+          double m2 = 0, mc = 0;
           for (int32_t j = 0; j < mx.k; j++) {
             double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j];
             m += mx.w[j] * mu;
             m2 += mx.w[j] * ((s * s) * ADAPT_LOGISTIC_VAR + mu * mu);
+            mc += mx.w[j] * ((s * s) * ADAPT_LOGISTIC_VAR);
           }
           m = m / 32768.0;
           m2 = m2 / 32768.0;
           double var = m2 - m * m;
           sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
+          /* the variance the temperature compares with: adapt-1 the network's; adapt-2 that
+             of the contracted mixture (components' own + RHO^2 x the means' spread) */
+          if (t->adapt == 2) {
+            double vc = mc / 32768.0;
+            double vr = vc + (ADAPT_RHO * ADAPT_RHO) * (var - vc);
+            vt = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
+          } else {
+            vt = sd * sd;
+          }
           features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
           g = &t->groups[stage * 3 + c];
           for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
@@ -760,9 +788,10 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
           lsadd = temp_offset(tc);
         }
-        if (adapt)
+        if (adapt) {
           readjust(&mx, madd, lsadd);
-        else
+          if (t->adapt == 2) contract(&mx, 256.0 * m + madd);
+        } else
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
         int32_t v;
         if (decode) {
@@ -780,7 +809,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           t->res[c * plane + o] = yres;
           t->err[c * plane + o] = e;
           tc->E += e * e;
-          tc->S += sd * sd;
+          tc->S += vt;
           double wt = 1.0 / (sd * sd + 1.0);
           int32_t n = t->rowN[c]++;
           double *fw = t->rowFw + ((uintptr_t)c * t->rowCap + n) * NF, *fs = t->rowF + ((uintptr_t)c * t->rowCap + n) * NF;

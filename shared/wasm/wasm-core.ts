@@ -87,7 +87,7 @@ class WasmTileCoder implements TileCoder {
       this.out = this.alloc(capacity);
       this.coder = x.l3c_encoder_new(this.out, capacity);
     }
-    this.tile = x.l3c_tile_new(opts.width, opts.height, opts.adapt ? 1 : 0);
+    this.tile = x.l3c_tile_new(opts.width, opts.height, opts.adapt);
     if (!this.coder || !this.tile) throw this.fail(new L3cError("INTERNAL", "l3c-core: out of memory"));
     this.check();
   }

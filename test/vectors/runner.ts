@@ -99,7 +99,7 @@ export async function runCase(
     const bytes = read(meta.input);
     const cdfs = (meta.cdfs as number[][]).map((c) => Int32Array.from(c));
     const symbols = meta.symbols as Array<[number, number]>;
-    const opts = { width: 1, height: 1, adapt: false };
+    const opts = { width: 1, height: 1, adapt: 0 };
     const dec = core.decoder(bytes, opts);
     const enc = core.encoder({ ...opts, symbols: symbols.length });
     try {

@@ -1,6 +1,8 @@
 """Real bytes of the pixel stages through the product entropy core (shared/wasm/build/l3c-core.so,
 `npm run build:wasm -- --native`) on cached stage params, with and without the adaptive stage;
-z bits added from the cache (exact integer code lengths). CACHE=<stage_cache.py output> python product.py val,kodak"""
+z bits added from the cache (exact integer code lengths).
+CACHE=<stage_cache.py output> [ADAPT=0,1,2] [PROCS=2] python product.py val,kodak
+(ADAPT: the schemes to measure, 0 none, 1 adapt-1, 2 adapt-2; default 0,1,2)"""
 import ctypes as C, os, sys, numpy as np
 from pathlib import Path
 from multiprocessing import Pool
@@ -40,7 +42,7 @@ def one(args):
 if __name__ == '__main__':
     for s in sys.argv[1].split(','):
         files = sorted(Path(os.environ.get('CACHE', '/tmp/l3c-cache'), s).glob('*.npz'))
-        for adapt in (0, 1):
-            with Pool(2) as p: r = p.map(one, [(str(f), adapt) for f in files])
+        for adapt in [int(a) for a in os.environ.get('ADAPT', '0,1,2').split(',')]:
+            with Pool(int(os.environ.get('PROCS', '2'))) as p: r = p.map(one, [(str(f), adapt) for f in files])
             B = sum(x[0] for x in r); N = sum(x[1] for x in r); Z = sum(x[2] for x in r)
             print(s, 'adapt', adapt, 'x bytes bpsp', round(B / N, 4), 'with z', round((B + Z) / N, 4), flush=True)
