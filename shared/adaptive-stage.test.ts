@@ -89,6 +89,30 @@ describe("adaptive stage adapt-2", () => {
     expect(Array.from(far.table())).toEqual(Array.from(clamped.table()));
   });
 
+  it("clips the regression's correction at 5 sd + 1 instead of sd + 1", () => {
+    // a network 10 levels too low (s = 1: sd 1.81): adapt-1 stops at 2.81 levels, adapt-2 at 10.07
+    const run = (scheme: number) => {
+      const tile = new AdaptiveTile(64, 8, scheme);
+      const mix = new MixtureCdf(1);
+      const moments = new Float64Array(3);
+      const adj = { madd: 0, lsadd: 0, center: 0 };
+      for (let y = 0; y < 8; y++) {
+        tile.rowStart(0);
+        for (let x = 0; x < 64; x++) {
+          mix.prepare(256, 1, [0], [256 * 90], [0], 0, 1);
+          mix.moments(moments, ADAPT.LOGISTIC_VAR);
+          tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+          tile.update(0, y * 64 + x, 100);
+        }
+        tile.rowEnd(0);
+      }
+      return adj.madd;
+    };
+    expect(run(1)).toBeLessThanOrEqual(Math.floor(2.82 * 256));
+    expect(run(2)).toBeGreaterThan(5 * 256);
+    expect(run(2)).toBeLessThanOrEqual(Math.floor(10.08 * 256));
+  });
+
   it("compares errors with the contracted mixture's variance: a sharper temperature than adapt-1's", () => {
     // two components 8 levels apart, pixels 100 +- 2 at random: adapt-1 expects the
     // spread (variance ~17) and sharpens to its limit; adapt-2 expects RHO^2 of it (~2.2)

@@ -778,7 +778,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
           g = &t->groups[stage * 3 + c];
           for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
-          double lim = sd + 1.0;
+          double lim = t->adapt == 2 ? ADAPT_CLIP2 * sd + 1.0 : sd + 1.0;
           if (d > lim) d = lim;
           if (d < -lim) d = -lim;
           madd = (int32_t)floor_(d * 256.0 + 0.5);
