@@ -182,6 +182,15 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt",
     ),
+    "model-tiny-adapt2-rgb": await modelCase(
+      "tiny fixture model with the adaptive stage adapt-2 (adapt-1 + contraction) and the z1-mode encoder, RGB 150x70, tile 64",
+      150,
+      70,
+      3,
+      64,
+      FIXTURE_MODELS,
+      "tiny-adapt2",
+    ),
     "model-l3c-pyramid-v3-rgb": await modelCase(
       "the default model l3c-pyramid-v3 (v2's graphs + the adaptive stage adapt-1), RGB 150x100, tile 64",
       150,
