@@ -96,6 +96,7 @@ typedef struct {
   int ls_every;        // accumulate LS stats every n-th position
   int temp_mode, temp_every;
   double temp_off;
+  double rho;  /* adapt-2: contract component means toward the adapted mean (1: off, adapt-1) */
 } Cfg;
 
 #define NF 38
@@ -299,6 +300,14 @@ int tile_bits(const uint8_t *px, int h, int w, int K, const int32_t **params, co
           m2 /= 32768.0;
           double var = m2 - m * m;
           double sd = sqrt(var > 1e-6 ? var : 1e-6);
+          double vs = 0;
+          for (int j = 0; j < K; j++) {
+            double dv = mn.mu[j] / 256.0 - m;
+            vs += mn.w[j] * dv * dv;
+          }
+          vs /= 32768.0;
+          double vc = var - vs;
+          double sdr = sqrt(vc + cfg->rho * cfg->rho * vs > 1e-6 ? vc + cfg->rho * cfg->rho * vs : 1e-6);
           int v = xv[c];
           double b0 = bits_of(freq(&mn, v));
           bits[0 * NS + s] += b0;
@@ -471,10 +480,12 @@ int tile_bits(const uint8_t *px, int h, int w, int K, const int32_t **params, co
                 }
                 int lsq = (int)floor(tau * 128 + 0.5);
                 prepare(&ma, 256, K, pp, base, plane3, 2 * plane3, sh, madd2, lsq);
+                if (cfg->rho != 1.0)
+                  for (int j = 0; j < K; j++) ma.mu[j] += floor((cfg->rho - 1.0) * (mn.mu[j] - 256.0 * m) + 0.5);
                 b3 = bits_of(freq(&ma, v));
                 bits[3 * NS + s] += b3;
                 double e = v - m - d2;
-                if (cfg->temp_mode == 2) { tc->E += e * e; tc->S += sd * sd; }
+                if (cfg->temp_mode == 2) { tc->E += e * e; tc->S += sdr * sdr; }
                 else { tc->E += fabs(e); tc->S += sd * 0.5513288954217921; }  /* E|x| of logistic = s ln 4; sd = s pi/sqrt3 */
               }
               if (cfg->do_temp) {

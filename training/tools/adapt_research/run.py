@@ -20,12 +20,13 @@ class Cfg(C.Structure):
                 ("wpow", C.c_double), ("clip", C.c_double), ("nband", C.c_int), ("decay_b", C.c_double),
                 ("n0", C.c_double), ("nsb", C.c_int), ("t_act", C.c_int), ("decay_t", C.c_double),
                 ("decay_m", C.c_double), ("do_temp", C.c_int), ("do_mix", C.c_int), ("stage_mask", C.c_int),
-                ("prior_scale", C.c_double), ("ls_every", C.c_int), ("temp_mode", C.c_int), ("temp_every", C.c_int), ("temp_off", C.c_double)]
+                ("prior_scale", C.c_double), ("ls_every", C.c_int), ("temp_mode", C.c_int), ("temp_every", C.c_int), ("temp_off", C.c_double),
+                ("rho", C.c_double)]
 
 
 DEFAULT = dict(feats=list(range(NF)), lam=100.0, decay_ls=0.98, wpow=1.0, clip=1.0, nband=3, decay_b=0.995, n0=8.0,
                nsb=6, t_act=4, decay_t=0.99, decay_m=0.99, do_temp=1, do_mix=1, stage_mask=(1 << 13) - 1,
-               prior_scale=1.0, ls_every=1, temp_mode=0, temp_every=1, temp_off=0.0)
+               prior_scale=1.0, ls_every=1, temp_mode=0, temp_every=1, temp_off=0.0, rho=1.0)
 
 _lib = None
 
@@ -48,7 +49,7 @@ def make_cfg(d):
     hi = sum(1 << (i - 32) for i in d["feats"] if i >= 32)
     return Cfg(lo, hi, d["lam"], d["decay_ls"], d["wpow"], d["clip"], d["nband"], d["decay_b"], d["n0"], d["nsb"],
                d["t_act"], d["decay_t"], d["decay_m"], d["do_temp"], d["do_mix"], d["stage_mask"], d["prior_scale"],
-               d["ls_every"], d["temp_mode"], d["temp_every"], d["temp_off"]), d
+               d["ls_every"], d["temp_mode"], d["temp_every"], d["temp_off"], d["rho"]), d
 
 
 def image_bits(args):
