@@ -160,6 +160,15 @@ for (const folder of folders) {
       `| ${k} | ${(r.bits / codedSubpixels).toFixed(3)} | ${(mp / r.encS).toFixed(3)} | ${(mp / r.decS).toFixed(3)} |`,
     );
   }
+  const l3c = acc.l3c;
+  for (const ref of ["JPEG XL (-d 0 -e 7)", "WebP lossless (effort 6)"]) {
+    const r = acc[ref];
+    if (l3c && r)
+      console.log(
+        `\nl3c against ${ref}: size ${((l3c.bits / r.bits - 1) * 100).toFixed(1)}%, ` +
+          `decode speed ${(r.decS / l3c.decS).toFixed(3)}x, encode speed ${(r.encS / l3c.encS).toFixed(3)}x`,
+      );
+  }
   if (!tools.jxl) console.log("\nJPEG XL skipped: cjxl/djxl not installed.");
   if (!tools.j2k) console.log("JPEG 2000 skipped: opj_compress/opj_decompress not installed.");
 }

@@ -5,7 +5,7 @@
  * fixture model and the real default one (new encodings, so the demo shows real sizes),
  * and the S3-compatible server holding the images.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { buildWeb } from "../../web/build.js";
@@ -14,6 +14,11 @@ import { startEdge } from "./edge.js";
 import { startS3Server } from "./s3-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The name of the shipped default model (`models/default`). */
+export function defaultModelName(): string {
+  return readFileSync(join(ROOT, "models/default"), "utf8").trim();
+}
 
 /**
  * A page for tests (test assets only): `#html=<markup>&module=<url>` puts the markup in
@@ -46,8 +51,9 @@ export async function startWebEnv(bindings: Record<string, string> = {}): Promis
   rmSync(models, { recursive: true, force: true });
   mkdirSync(models, { recursive: true });
   cpSync(join(ROOT, "test/fixtures/models/tiny"), join(models, "tiny"), { recursive: true });
-  cpSync(join(ROOT, "models/l3c-pyramid-v3"), join(models, "l3c-pyramid-v3"), { recursive: true });
-  writeFileSync(join(models, "default"), "l3c-pyramid-v3\n");
+  const def = defaultModelName();
+  cpSync(join(ROOT, "models", def), join(models, def), { recursive: true });
+  writeFileSync(join(models, "default"), `${def}\n`);
   const s3 = await startS3Server();
   const backend = await startBackend({ L3C_MODELS_DIR: models });
   const edge = await startEdge(

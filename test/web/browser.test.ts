@@ -19,7 +19,7 @@ import { Codec } from "../../node-codec/src/codec.js";
 import { crc32 } from "../../shared/crc32.js";
 import { launchChromium } from "../harness/chromium.js";
 import { pagePixels } from "../harness/page-pixels.js";
-import { startWebEnv, type WebEnv } from "../harness/web-env.js";
+import { defaultModelName, startWebEnv, type WebEnv } from "../harness/web-env.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -52,7 +52,7 @@ async function realModelCrop() {
   const codec = await Codec.create({ modelsDir: join(ROOT, "models") });
   try {
     const r = await codec.encode({ width: 320, height: 192, channels: 3, data: new Uint8Array(img) });
-    expect(r.model.name).toBe("l3c-pyramid-v3");
+    expect(r.model.name).toBe(defaultModelName());
     const png = await sharp(img, { raw: { width: 320, height: 192, channels: 3 } })
       .png()
       .toBuffer();
@@ -168,7 +168,7 @@ describe("Chromium: l3c decoded in the page", () => {
     await page.close();
   });
 
-  it("<l3c-img> decodes the real default model (l3c-pyramid-v3, two tiles), pixels identical", async () => {
+  it("<l3c-img> decodes the real default model (models/default, two tiles), pixels identical", async () => {
     const page = await open(`<l3c-img id="c" src="/images/photos/crop.png"></l3c-img>`);
     expect(await settled(page, "#c")).toBe("l3c");
     expect(await page.evaluate(pagePixels, ["#c", crop.rgba] as [string, number[]])).toEqual({
