@@ -66,7 +66,12 @@ describe("backend service", () => {
       core: "wasm-simd",
       workers: 2,
     });
-    expect(ready.models.map((m: { name: string }) => m.name)).toEqual(["tiny", "tiny-adapt", "tiny-adapt2", "tiny-phase4"]);
+    expect(ready.models.map((m: { name: string }) => m.name)).toEqual([
+      "tiny",
+      "tiny-adapt",
+      "tiny-adapt2",
+      "tiny-phase4",
+    ]);
     const api = await (await fetch(`${base}/openapi.json`)).json();
     expect(Object.keys(api.paths)).toContain("/v1/encode");
     const m = await (await fetch(`${base}/metrics`)).text();
