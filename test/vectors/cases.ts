@@ -191,8 +191,17 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt2",
     ),
+    "model-l3c-pyramid-v4-rgb": await modelCase(
+      "the default model l3c-pyramid-v4 (graphs fine-tuned for z1 at its mode + the adaptive stage adapt-2), RGB 150x100, tile 64",
+      150,
+      100,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v4",
+    ),
     "model-l3c-pyramid-v3-rgb": await modelCase(
-      "the default model l3c-pyramid-v3 (v2's graphs + the adaptive stage adapt-1), RGB 150x100, tile 64",
+      "the shipped model l3c-pyramid-v3 (v2's graphs + the adaptive stage adapt-1), RGB 150x100, tile 64",
       150,
       100,
       3,
