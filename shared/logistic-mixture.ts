@@ -213,9 +213,10 @@ export class MixtureCdf {
     for (let j = 0; j < this.k; j++) {
       const mu = this.mu[j] / 256;
       const s = SIG_ONE / this.g[j];
+      const cv = s * s * variance;
       m1 += this.w[j] * mu;
-      m2 += this.w[j] * (s * s * variance + mu * mu);
-      mc += this.w[j] * (s * s * variance);
+      m2 += this.w[j] * (cv + mu * mu);
+      mc += this.w[j] * cv;
     }
     out[0] = m1;
     out[1] = m2;

@@ -757,10 +757,10 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           /* network mean and standard deviation, in pixel units */
           double m2 = 0, mc = 0;
           for (int32_t j = 0; j < mx.k; j++) {
-            double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j];
+            double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j], cv = (s * s) * ADAPT_LOGISTIC_VAR;
             m += mx.w[j] * mu;
-            m2 += mx.w[j] * ((s * s) * ADAPT_LOGISTIC_VAR + mu * mu);
-            mc += mx.w[j] * ((s * s) * ADAPT_LOGISTIC_VAR);
+            m2 += mx.w[j] * (cv + mu * mu);
+            mc += mx.w[j] * cv;
           }
           m = m / 32768.0;
           m2 = m2 / 32768.0;
