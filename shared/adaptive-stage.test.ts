@@ -1,8 +1,37 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
-import { ADAPT, AdaptiveTile, adaptScheme, tempOffset } from "./adaptive-stage.js";
+import { ADAPT, AdaptiveTile, type Adjustment, adaptScheme, tempOffset } from "./adaptive-stage.js";
 import { MixtureCdf } from "./logistic-mixture.js";
+
+/**
+ * Channel 0 of the base stage (step 1: raster order, causal neighbours) over a 64 x 8
+ * tile: `prepare` loads the network's mixture at every pixel, `value()` is the pixel
+ * coded there, `seen` is shown each adjustment. Returns the last adjustment.
+ */
+function runBaseStage(
+  scheme: number,
+  prepare: (mix: MixtureCdf) => void,
+  value: () => number,
+  seen?: (x: number, adj: Adjustment) => void,
+): Adjustment {
+  const tile = new AdaptiveTile(64, 8, scheme);
+  const mix = new MixtureCdf(4);
+  const moments = new Float64Array(3);
+  const adj = { madd: 0, lsadd: 0, center: 0 };
+  for (let y = 0; y < 8; y++) {
+    tile.rowStart(0);
+    for (let x = 0; x < 64; x++) {
+      prepare(mix);
+      mix.moments(moments, ADAPT.LOGISTIC_VAR);
+      tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+      seen?.(x, adj);
+      tile.update(0, y * 64 + x, value());
+    }
+    tile.rowEnd(0);
+  }
+  return adj;
+}
 
 describe("adaptive stage adapt-1", () => {
   it("pins the normative threshold table and constants", () => {
@@ -32,22 +61,15 @@ describe("adaptive stage adapt-1", () => {
 
   it("learns a constant offset of the network's mean from decoded pixels only", () => {
     // a network that is always 3 levels too low, on a flat tile of value 100
-    const tile = new AdaptiveTile(64, 8);
-    const mix = new MixtureCdf(1);
-    const moments = new Float64Array(2);
-    const adj = { madd: 0, lsadd: 0, center: 0 };
     const madds: number[] = [];
-    for (let y = 0; y < 8; y++) {
-      tile.rowStart(0);
-      for (let x = 0; x < 64; x++) {
-        mix.prepare(256, 1, [0], [256 * 97], [0], 0, 1); // s = 1: sd 1.81, clip at 2.81
-        mix.moments(moments, ADAPT.LOGISTIC_VAR);
-        tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj); // base stage, step 1: raster order, causal neighbours
+    runBaseStage(
+      1,
+      (mix) => mix.prepare(256, 1, [0], [256 * 97], [0], 0, 1), // s = 1: sd 1.81, clip at 2.81
+      () => 100,
+      (x, adj) => {
         if (x === 32) madds.push(adj.madd);
-        tile.update(0, y * 64 + x, 100);
-      }
-      tile.rowEnd(0);
-    }
+      },
+    );
     expect(madds[0]).toBe(0); // nothing learnt before the first row is coded
     for (let y = 1; y < 8; y++) expect(madds[y]).toBeGreaterThanOrEqual(madds[y - 1]);
     expect(madds[7]).toBeGreaterThan(2 * 256); // towards +3 levels (Q8), within the clip (2.81)
@@ -91,23 +113,12 @@ describe("adaptive stage adapt-2", () => {
 
   it("clips the regression's correction at 3 sd + 1 instead of sd + 1", () => {
     // a network 10 levels too low (s = 1: sd 1.81): adapt-1 stops at 2.81 levels, adapt-2 at 6.44
-    const run = (scheme: number) => {
-      const tile = new AdaptiveTile(64, 8, scheme);
-      const mix = new MixtureCdf(1);
-      const moments = new Float64Array(3);
-      const adj = { madd: 0, lsadd: 0, center: 0 };
-      for (let y = 0; y < 8; y++) {
-        tile.rowStart(0);
-        for (let x = 0; x < 64; x++) {
-          mix.prepare(256, 1, [0], [256 * 90], [0], 0, 1);
-          mix.moments(moments, ADAPT.LOGISTIC_VAR);
-          tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
-          tile.update(0, y * 64 + x, 100);
-        }
-        tile.rowEnd(0);
-      }
-      return adj.madd;
-    };
+    const run = (scheme: number) =>
+      runBaseStage(
+        scheme,
+        (mix) => mix.prepare(256, 1, [0], [256 * 90], [0], 0, 1),
+        () => 100,
+      ).madd;
     expect(run(1)).toBeLessThanOrEqual(Math.floor(2.82 * 256));
     expect(run(2)).toBeGreaterThan(5 * 256);
     expect(run(2)).toBeLessThanOrEqual(Math.floor(6.45 * 256));
@@ -118,22 +129,14 @@ describe("adaptive stage adapt-2", () => {
     // spread (variance ~17) and sharpens to its limit; adapt-2 expects RHO^2 of it (~2.2)
     const run = (scheme: number) => {
       let seed = 12345;
-      const tile = new AdaptiveTile(64, 8, scheme);
-      const mix = new MixtureCdf(4);
-      const moments = new Float64Array(3);
-      const adj = { madd: 0, lsadd: 0, center: 0 };
-      for (let y = 0; y < 8; y++) {
-        tile.rowStart(0);
-        for (let x = 0; x < 64; x++) {
-          mix.prepare(256, 2, [0, 0], [256 * 96, 256 * 104], [-64, -64], 0, 1);
-          mix.moments(moments, ADAPT.LOGISTIC_VAR);
-          tile.adjust(0, 0, 1, y, x, 0, moments, [0, 0, 0], [0, 0, 0], adj);
+      return runBaseStage(
+        scheme,
+        (mix) => mix.prepare(256, 2, [0, 0], [256 * 96, 256 * 104], [-64, -64], 0, 1),
+        () => {
           seed = (seed * 1103515245 + 12345) % 2147483648;
-          tile.update(0, y * 64 + x, seed & 1024 ? 102 : 98);
-        }
-        tile.rowEnd(0);
-      }
-      return adj;
+          return seed & 1024 ? 102 : 98;
+        },
+      );
     };
     const one = run(1);
     const two = run(2);

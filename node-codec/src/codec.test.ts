@@ -69,6 +69,17 @@ async function decodeTraced(codec: Codec, bytes: Uint8Array) {
   }
 }
 
+/** The coded payload of one valid 512 x 512 tile (a pool job that takes ~0.7 s to decode). */
+async function bigTilePayload(codec: Codec): Promise<Uint8Array> {
+  const big = await codec.encode(syntheticImage(512, 512, 3, 1), {
+    tileSize: 512,
+    storedFallback: false,
+    verify: false,
+  });
+  const t0 = parseHeader(big.bytes).tiles[0];
+  return big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+}
+
 async function crossCheck(img: RawImage, tileSize = 64, model = "tiny") {
   const streams = new Map<string, Uint8Array>();
   for (const s of SETUPS) {
@@ -203,13 +214,7 @@ describe("codec with the tiny fixture model", () => {
         ).slots;
         // The job must outlast the terminate: a valid 512 x 512 tile (~0.7 s to decode here),
         // handed to an idle worker at once. (Invalid payloads fail within milliseconds.)
-        const big = await main.encode(syntheticImage(512, 512, 3, 1), {
-          tileSize: 512,
-          storedFallback: false,
-          verify: false,
-        });
-        const t0 = parseHeader(big.bytes).tiles[0];
-        const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+        const payload = await bigTilePayload(main);
         const dying = dyingPool.pool!.run("decode", dyingPool.model().id, payload, 512, 512);
         await slots[0].worker.terminate();
         await expect(dying).rejects.toMatchObject({ code: "INTERNAL" });
@@ -224,14 +229,7 @@ describe("codec with the tiny fixture model", () => {
 
   it("closing a pool with a tile in flight in onnxruntime-node lets the tile finish (the process survives)", async () => {
     const pool = await Codec.create({ modelsDir: FIXTURES, workers: 1, threads: 1, runtime: "node" });
-    const main = codecs.get(key(SETUPS[0]))!;
-    const big = await main.encode(syntheticImage(512, 512, 3, 1), {
-      tileSize: 512,
-      storedFallback: false,
-      verify: false,
-    });
-    const t0 = parseHeader(big.bytes).tiles[0];
-    const payload = big.bytes.slice(t0.offset + 1, t0.offset + t0.length);
+    const payload = await bigTilePayload(codecs.get(key(SETUPS[0]))!);
     const second = payload.slice(); // run() transfers its buffer
     const busy = pool.pool!.run("decode", pool.model("tiny").id, payload, 512, 512);
     const queued = pool.pool!.run("decode", pool.model("tiny").id, second, 512, 512).catch((e: unknown) => e);
