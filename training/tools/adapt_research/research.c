@@ -82,6 +82,20 @@ static inline double freq_mix(const Mix *a, const Mix *b, int wq, int v) {
 }
 static inline double bits_of(double f) { return 16.0 - log2(f); }
 
+/* mean and variance (pixel or level units) of a prepared mixture, as the product's step 1 */
+static void mix_moments(const Mix *mn, double *mean, double *var) {
+  double m = 0, m2 = 0;
+  for (int j = 0; j < mn->k; j++) {
+    double mu = mn->mu[j] / 256.0, sc = 1048576.0 / mn->g[j];
+    m += mn->w[j] * mu;
+    m2 += mn->w[j] * (sc * sc * 3.289868133696453 + mu * mu);
+  }
+  m /= 32768.0;
+  m2 /= 32768.0;
+  *mean = m;
+  *var = m2 - m * m;
+}
+
 // ------------------------------------------------------------------ configuration
 typedef struct {
   int feat_mask_lo, feat_mask_hi;  // which of the 33 features (bit i)
@@ -290,15 +304,8 @@ int tile_bits(const uint8_t *px, int h, int w, int K, const int32_t **params, co
           }
           prepare(&mn, 256, K, pp, base, plane3, 2 * plane3, sh, 0, 0);
           // network mean and sd (pixel units)
-          double m = 0, m2 = 0;
-          for (int j = 0; j < K; j++) {
-            double mu = mn.mu[j] / 256.0, sc = 1048576.0 / mn.g[j];
-            m += mn.w[j] * mu;
-            m2 += mn.w[j] * (sc * sc * 3.289868133696453 + mu * mu);
-          }
-          m /= 32768.0;
-          m2 /= 32768.0;
-          double var = m2 - m * m;
+          double m, var;
+          mix_moments(&mn, &m, &var);
           double sd = sqrt(var > 1e-6 ? var : 1e-6);
           double vs = 0;
           for (int j = 0; j < K; j++) {
@@ -585,15 +592,9 @@ int zs_bits(const uint8_t *z, const int32_t *prm, int C, int K, int L, int h, in
         int i = y * w + x;
         int off = i * P + c * K;
         prepare(&mn, L, K, prm, off, C * K, 2 * C * K, NULL, 0, 0);
-        double m = 0, m2 = 0;
-        for (int j = 0; j < K; j++) {
-          double mu = mn.mu[j] / 256.0, sc = 1048576.0 / mn.g[j];
-          m += mn.w[j] * mu;
-          m2 += mn.w[j] * (sc * sc * 3.289868133696453 + mu * mu);
-        }
-        m /= 32768.0;
-        m2 /= 32768.0;
-        double sd = sqrt(m2 - m * m > 1e-6 ? m2 - m * m : 1e-6);
+        double m, var;
+        mix_moments(&mn, &m, &var);
+        double sd = sqrt(var > 1e-6 ? var : 1e-6);
         int v = z[c * hw + i];
         bits[0] += bits_of(freq(&mn, v));
         double F[NZF] = {0};
