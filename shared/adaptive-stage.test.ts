@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
-import { ADAPT, AdaptiveTile, type Adjustment, adaptScheme, tempOffset } from "./adaptive-stage.js";
+import { ADAPT, AdaptiveTile, AdaptiveZ, type Adjustment, adaptScheme, tempOffset } from "./adaptive-stage.js";
 import { MixtureCdf } from "./logistic-mixture.js";
 
 /**
@@ -81,10 +81,11 @@ const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6
 
 describe("adaptive stage adapt-2", () => {
   it("names its schemes; an unknown name is no scheme", () => {
-    expect([adaptScheme(undefined), adaptScheme("adapt-1"), adaptScheme("adapt-2")]).toEqual([0, 1, 2]);
-    expect(adaptScheme("adapt-3")).toBeUndefined();
+    const names = [undefined, "adapt-1", "adapt-2", "adapt-3"];
+    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3]);
+    expect(adaptScheme("adapt-4")).toBeUndefined();
     expect(ADAPT.RHO).toBe(0.25);
-    expect(() => new AdaptiveTile(8, 8, 3)).toThrow(RangeError);
+    expect(() => new AdaptiveTile(8, 8, 4)).toThrow(RangeError);
   });
 
   it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {
@@ -143,5 +144,95 @@ describe("adaptive stage adapt-2", () => {
     expect(one.center).toBe(256 * 100 + one.madd);
     expect(one.lsadd).toBe(ADAPT_TAU_MIN);
     expect(two.lsadd).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The z2 stage over C channels of an h x w grid: `prepare` loads the network's mixture of
+ * symbol (c, y, x), `value` gives the symbol coded there; returns every adjustment.
+ */
+function runZ(
+  C: number,
+  h: number,
+  w: number,
+  prepare: (mix: MixtureCdf, c: number, y: number, x: number) => void,
+  value: (c: number, y: number, x: number) => number,
+): Adjustment[][] {
+  const za = new AdaptiveZ(C, h, w);
+  const mix = new MixtureCdf(4);
+  const moments = new Float64Array(3);
+  const out: Adjustment[][] = [];
+  for (let c = 0; c < C; c++) {
+    out.push([]);
+    for (let y = 0; y < h; y++) {
+      za.rowStart(y);
+      for (let x = 0; x < w; x++) {
+        prepare(mix, c, y, x);
+        mix.moments(moments, ADAPT.LOGISTIC_VAR);
+        const adj = { madd: 0, lsadd: 0, center: 0 };
+        za.adjust(c, y, x, moments, adj);
+        out[c].push(adj);
+        za.update(c, y, x, value(c, y, x));
+      }
+      za.rowEnd();
+    }
+  }
+  return out;
+}
+
+describe("adaptive stage adapt-3 (the z2 stage)", () => {
+  it("learns a constant offset per channel, starting each channel from zero", () => {
+    // channel 0 is 3 levels above the network's mean, channel 1 2 levels below
+    const adj = runZ(
+      2,
+      8,
+      16,
+      (mix) => mix.prepare(25, 1, [0], [256 * 12], [0], 0, 1),
+      (c) => (c === 0 ? 15 : 10),
+    );
+    for (const c of [0, 1]) expect(adj[c][0].madd).toBe(0); // nothing learnt on a channel's first row
+    const last = adj[0][8 * 16 - 1].madd;
+    expect(last).toBeGreaterThan(2 * 256);
+    expect(last).toBeLessThan(3.2 * 256);
+    expect(adj[1][8 * 16 - 1].madd).toBeLessThan(-256);
+    expect(adj[0][8 * 16 - 1].center).toBe(256 * 12 + last);
+  });
+
+  it("uses the earlier channel's residuals on both sides of the symbol", () => {
+    // channel 1 repeats channel 0's deviation from the network, which is known only from
+    // channel 0 (the same position and its four neighbours): the stage follows it
+    const dev = (y: number, x: number) => ((x * 5 + y * 3) % 7) - 3;
+    const adj = runZ(
+      2,
+      16,
+      16,
+      (mix) => mix.prepare(25, 1, [0], [256 * 12], [-128], 0, 1),
+      (_c, y, x) => 12 + dev(y, x),
+    );
+    let hit = 0;
+    for (let i = 8 * 16; i < 16 * 16; i++) {
+      const d = adj[1][i].madd / 256;
+      const want = dev(Math.floor(i / 16), i % 16);
+      if (Math.abs(d - want) < 0.5) hit++;
+    }
+    expect(hit).toBeGreaterThan(0.9 * 8 * 16);
+    // channel 0 alone has no such signal
+    let hit0 = 0;
+    for (let i = 8 * 16; i < 16 * 16; i++)
+      if (Math.abs(adj[0][i].madd / 256 - dev(Math.floor(i / 16), i % 16)) < 0.5) hit0++;
+    expect(hit0).toBeLessThan(0.5 * 8 * 16);
+  });
+
+  it("sharpens the temperature when errors are small against the contracted spread", () => {
+    // two components 6 levels apart around the true value: ZRHO^2 of their spread remains
+    const adj = runZ(
+      1,
+      8,
+      16,
+      (mix) => mix.prepare(25, 2, [0, 0], [256 * 9, 256 * 15], [-256, -256], 0, 1),
+      () => 12,
+    );
+    expect(adj[0][0].lsadd).toBe(0);
+    expect(adj[0][8 * 16 - 1].lsadd).toBeLessThan(-20);
   });
 });

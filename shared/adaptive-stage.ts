@@ -1,11 +1,13 @@
 /**
  * @module adaptive-stage
- * The adaptive stages "adapt-1" and "adapt-2": per-tile online adaptation of the
- * network's pixel distributions, computed identically by encoder and decoder from decoded
- * pixels only. A model enables one with `"adapt": "adapt-1"` (or `"adapt-2"`) in its
- * manifest config (so the model id names it; models without the key code as before).
- * adapt-2 is adapt-1 with the changes of its own section at the end. This comment is the specification;
- * `AdaptiveTile` is its reference implementation and shared/wasm/l3c-core.c follows it
+ * The adaptive stages "adapt-1", "adapt-2" and "adapt-3": per-tile online adaptation of
+ * the network's distributions, computed identically by encoder and decoder from decoded
+ * symbols only. A model enables one with `"adapt": "adapt-1"` (or `"adapt-2"`,
+ * `"adapt-3"`) in its manifest config (so the model id names it; models without the key
+ * code as before). adapt-2 is adapt-1 with the changes of its own section, adapt-3 is
+ * adapt-2 plus the z2 stage of the last section. This comment is the specification;
+ * `AdaptiveTile` (pixel stages) and `AdaptiveZ` (z2) are its reference implementation
+ * and shared/wasm/l3c-core.c follows it
  * operation by operation.
  *
  * ## Arithmetic
@@ -101,12 +103,46 @@
  *   will be; once the regression has moved the mean, most of that hedge is wasted
  *   (measured: -1.7% of the file on the validation split against adapt-1, RHO flat
  *   between 0.15 and 0.5; `training/tools/adapt_research/`).
+ *
+ * ## adapt-3 (`"adapt": "adapt-3"`): adapt-2 plus the z2 stage
+ * The pixel stages code exactly as adapt-2. In addition the z2 symbols (l3c-model.ts, step
+ * 2: C channels of an h x w grid, h = H / 4, w = W / 4, channel-major, raster within a
+ * channel) are adapted the same way, with their own state (per tile, zero at the start):
+ * `zres[c][y][x]`, `zerr[c][y][x]` (0 before coding), and per channel c one regression
+ * group (A 21 x 21, b 21, theta 21) and one temperature context (E = S = 0).
+ * For channel c = 0..C-1, for each row y: when y >= 1, theta = (A + LAMBDA I)^-1 b (the
+ * Cholesky solve of the pixel stages, on 21 features); then for each x:
+ * 1. Step 1 of the pixel stages on the network's z mixture (n = L): M1, M2, MC; m, sd;
+ *    vt = max(vc + (ZRHO * ZRHO) * ((M2 - m * m) - vc), VAR_MIN), vc = MC / 32768.
+ * 2. Features G[0..20]; "outside" means outside the h x w grid, and such a neighbour
+ *    gives 0:
+ *    - G0 = 1;
+ *    - G1..G4: zres of channel c at W (y, x - 1), N (y - 1, x), NW (y - 1, x - 1),
+ *      NE (y - 1, x + 1); G5..G8: the z value there minus m; G9..G12: zerr there;
+ *    - G[13 + c'] = zres of channel c' at (y, x), for c' < c and c' < 4 (else 0);
+ *    - when c >= 1, G17..G20: zres of channel c - 1 at (y, x + 1), (y + 1, x), (y, x - 1),
+ *      (y - 1, x) (channel c - 1 is fully coded: both sides are known).
+ *    d = sum_i theta_i * G_i (i ascending), clipped to [-(CLIP2 * sd + 1), CLIP2 * sd + 1];
+ *    madd = floor(d * 256 + 0.5); lsadd = the temperature offset of channel c's context
+ *    (step 3 of the pixel stages, on its E and S).
+ * 3. The coded distribution: step 4 and step 4b of adapt-2 with ZRHO for RHO (means
+ *    clamped to [-256 L, 512 L]).
+ * 4. After coding value v: r = v - m; e = r - d; zres = r; zerr = e; E = E + e * e;
+ *    S = S + vt; wt = 1 / (sd * sd + 1); for i = 0..20: f = wt * G_i; for j = i..20:
+ *    A_ij = A_ij + f * G_j; b_i = b_i + f * r.
+ * At the end of each row: every A_ij (j >= i) and b_i of channel c multiplied by ZDECAY,
+ * its E and S by DECAY_TEMP. ZRHO = 0.5, ZDECAY = 0.9; LAMBDA, PIVOT_MIN, VAR_MIN and
+ * CLIP2 as above. z1 is coded as before (the encoder sends it at its prior's mode, which
+ * an adjusted distribution would only make dearer); z3 keeps its static table.
+ * Measured on the validation split with l3c-pyramid-v4's networks: z2 0.1608 -> 0.1454
+ * bpsp (-0.4% of the file; Kodak 0.1503 -> 0.1382); the regression alone is -0.009, the
+ * contraction and temperature the rest, and finer temperature contexts gave nothing.
  */
 
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
 
-/** The name a model config gives to enable this stage: adapt-1 (scheme 1) or adapt-2 (scheme 2). */
-export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2"]);
+/** The name a model config gives to enable this stage: adapt-1, adapt-2 or adapt-3 (schemes 1 to 3). */
+export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2", "adapt-3"]);
 
 /** The scheme number of a config's `adapt` (0: none); undefined when unknown. */
 export function adaptScheme(name: string | undefined): number | undefined {
@@ -132,6 +168,12 @@ export const ADAPT = Object.freeze({
   RHO: 0.25,
   /** adapt-2: the regression's correction is clipped to CLIP2 * sd + 1 (adapt-1: sd + 1). */
   CLIP2: 3,
+  /** adapt-3: features of the z2 stage. */
+  ZFEATURES: 21,
+  /** adapt-3: the z2 stage's contraction factor. */
+  ZRHO: 0.5,
+  /** adapt-3: the z2 stage's per-row decay of A and b. */
+  ZDECAY: 0.9,
 });
 
 type Off = readonly (readonly [number, number])[];
@@ -207,11 +249,12 @@ export class AdaptiveTile {
   private group = 0;
   private ctx = 0;
 
-  /** 1 (adapt-1) or 2 (adapt-2). */
+  /** 1 (adapt-1), 2 (adapt-2) or 3 (adapt-3: the pixel stages as adapt-2). */
   readonly scheme: number;
 
   constructor(width: number, height: number, scheme = 1) {
-    if (scheme !== 1 && scheme !== 2) throw new RangeError(`adaptive scheme ${scheme} is not 1 or 2`);
+    if (scheme !== 1 && scheme !== 2 && scheme !== 3)
+      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2 or 3`);
     this.scheme = scheme;
     this.width = width;
     this.height = height;
@@ -279,7 +322,7 @@ export class AdaptiveTile {
     const v = m2 - m * m;
     // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
     const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
-    if (this.scheme === 2) {
+    if (this.scheme >= 2) {
       const vc = moments[2] / 32768;
       const vr = vc + ADAPT.RHO * ADAPT.RHO * (v - vc);
       // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
@@ -293,7 +336,7 @@ export class AdaptiveTile {
     const th = g * NF;
     let d = 0;
     for (let i = 0; i < NF; i++) d += this.theta[th + i] * F[i];
-    const lim = this.scheme === 2 ? ADAPT.CLIP2 * sd + 1 : sd + 1;
+    const lim = this.scheme >= 2 ? ADAPT.CLIP2 * sd + 1 : sd + 1;
     if (d > lim) d = lim;
     if (d < -lim) d = -lim;
     const act = (Math.abs(F[3]) + Math.abs(F[4]) + Math.abs(F[5]) + Math.abs(F[6]) + 2 * Math.abs(F[7])) / 6;
@@ -445,30 +488,168 @@ export class AdaptiveTile {
   }
 
   private solve(g: number): void {
-    const A = this.A;
-    const a0 = g * NF * NF;
-    const L = this.L;
-    const yv = this.yv;
-    for (let i = 0; i < NF; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = A[a0 + j * NF + i] + (i === j ? ADAPT.LAMBDA : 0);
-        for (let k = 0; k < j; k++) s -= L[i * NF + k] * L[j * NF + k];
-        // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
-        if (i === j) L[i * NF + i] = Math.sqrt(s > ADAPT.PIVOT_MIN ? s : ADAPT.PIVOT_MIN);
-        else L[i * NF + j] = s / L[j * NF + j];
+    ridgeSolve(NF, this.A, g * NF * NF, this.b, g * NF, this.L, this.yv, this.theta);
+  }
+}
+
+/**
+ * theta[t0 + 0..n-1] = (A + LAMBDA I)^-1 b for the n x n block at A[a0] (upper triangle
+ * valid, row-major) and b[t0]: Cholesky, forward and back substitution in the spec's
+ * order. L (n x n) and yv (n) are scratch.
+ */
+function ridgeSolve(
+  n: number,
+  A: Float64Array,
+  a0: number,
+  b: Float64Array,
+  t0: number,
+  L: Float64Array,
+  yv: Float64Array,
+  th: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[a0 + j * n + i] + (i === j ? ADAPT.LAMBDA : 0);
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
+      // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+      if (i === j) L[i * n + i] = Math.sqrt(s > ADAPT.PIVOT_MIN ? s : ADAPT.PIVOT_MIN);
+      else L[i * n + j] = s / L[j * n + j];
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let s = b[t0 + i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * yv[k];
+    yv[i] = s / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = yv[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * th[t0 + k];
+    th[t0 + i] = s / L[i * n + i];
+  }
+}
+
+const ZF = ADAPT.ZFEATURES;
+// biome-ignore format: offset tables
+const ZAROUND: Off = [[0, 1], [1, 0], [0, -1], [-1, 0]];
+
+/**
+ * The z2 stage of adapt-3 for one tile (reference implementation; spec: the adapt-3
+ * section above). The caller codes channel by channel, row by row: `rowStart(c, y)`,
+ * then per symbol `adjust` before coding and `update` after, then `rowEnd(c)`.
+ */
+export class AdaptiveZ {
+  private readonly hw: number;
+  private readonly zv: Uint8Array;
+  private readonly res: Float64Array;
+  private readonly err: Float64Array;
+  private readonly A = new Float64Array(ZF * ZF);
+  private readonly b = new Float64Array(ZF);
+  private readonly theta = new Float64Array(ZF);
+  private readonly G = new Float64Array(ZF);
+  private readonly L = new Float64Array(ZF * ZF);
+  private readonly yv = new Float64Array(ZF);
+  private E = 0;
+  private S = 0;
+  private m = 0;
+  private sd = 0;
+  private vt = 0;
+  private d = 0;
+
+  constructor(
+    readonly C: number,
+    readonly h: number,
+    readonly w: number,
+  ) {
+    this.hw = h * w;
+    this.zv = new Uint8Array(C * this.hw);
+    this.res = new Float64Array(C * this.hw);
+    this.err = new Float64Array(C * this.hw);
+  }
+
+  /** Start of row y of channel c: a new channel starts from zero; rows y >= 1 solve. */
+  rowStart(y: number): void {
+    if (y === 0) {
+      this.A.fill(0);
+      this.b.fill(0);
+      this.theta.fill(0);
+      this.E = 0;
+      this.S = 0;
+      return;
+    }
+    ridgeSolve(ZF, this.A, 0, this.b, 0, this.L, this.yv, this.theta);
+  }
+
+  /** End of a row: forget. */
+  rowEnd(): void {
+    for (let i = 0; i < ZF; i++) {
+      for (let j = i; j < ZF; j++) this.A[i * ZF + j] *= ADAPT.ZDECAY;
+      this.b[i] *= ADAPT.ZDECAY;
+    }
+    this.E *= ADAPT.DECAY_TEMP;
+    this.S *= ADAPT.DECAY_TEMP;
+  }
+
+  /** Steps 1-2 for symbol (c, y, x): `moments` = [M1, M2, MC] of the network's mixture. */
+  adjust(c: number, y: number, x: number, moments: Float64Array, out: Adjustment): void {
+    const m = moments[0] / 32768;
+    const m2 = moments[1] / 32768;
+    const v = m2 - m * m;
+    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+    const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
+    const vc = moments[2] / 32768;
+    const vr = vc + ADAPT.ZRHO * ADAPT.ZRHO * (v - vc);
+    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+    this.vt = vr > ADAPT.VAR_MIN ? vr : ADAPT.VAR_MIN;
+    const G = this.G;
+    G.fill(0);
+    G[0] = 1;
+    const { w, h, hw } = this;
+    for (let q = 0; q < 4; q++) {
+      const a = y + CAUSAL[q][0];
+      const b = x + CAUSAL[q][1];
+      if (a >= 0 && b >= 0 && b < w) {
+        const o = c * hw + a * w + b;
+        G[1 + q] = this.res[o];
+        G[5 + q] = this.zv[o] - m;
+        G[9 + q] = this.err[o];
       }
     }
-    const b0 = g * NF;
-    for (let i = 0; i < NF; i++) {
-      let s = this.b[b0 + i];
-      for (let k = 0; k < i; k++) s -= L[i * NF + k] * yv[k];
-      yv[i] = s / L[i * NF + i];
-    }
-    const th = this.theta;
-    for (let i = NF - 1; i >= 0; i--) {
-      let s = yv[i];
-      for (let k = i + 1; k < NF; k++) s -= L[k * NF + i] * th[b0 + k];
-      th[b0 + i] = s / L[i * NF + i];
+    for (let r = 0; r < c && r < 4; r++) G[13 + r] = this.res[r * hw + y * w + x];
+    if (c >= 1)
+      for (let q = 0; q < 4; q++) {
+        const a = y + ZAROUND[q][0];
+        const b = x + ZAROUND[q][1];
+        if (a >= 0 && a < h && b >= 0 && b < w) G[17 + q] = this.res[(c - 1) * hw + a * w + b];
+      }
+    let d = 0;
+    for (let i = 0; i < ZF; i++) d += this.theta[i] * G[i];
+    const lim = ADAPT.CLIP2 * sd + 1;
+    if (d > lim) d = lim;
+    if (d < -lim) d = -lim;
+    this.m = m;
+    this.sd = sd;
+    this.d = d;
+    out.madd = Math.floor(d * 256 + 0.5);
+    out.lsadd = tempOffset(this.E, this.S);
+    out.center = 256 * m + out.madd;
+  }
+
+  /** Step 4 after coding value v of symbol (c, y, x). */
+  update(c: number, y: number, x: number, v: number): void {
+    const r = v - this.m;
+    const e = r - this.d;
+    const o = c * this.hw + y * this.w + x;
+    this.zv[o] = v;
+    this.res[o] = r;
+    this.err[o] = e;
+    this.E = this.E + e * e;
+    this.S = this.S + this.vt;
+    const wt = 1 / (this.sd * this.sd + 1);
+    const G = this.G;
+    for (let i = 0; i < ZF; i++) {
+      const f = wt * G[i];
+      for (let j = i; j < ZF; j++) this.A[i * ZF + j] = this.A[i * ZF + j] + f * G[j];
+      this.b[i] = this.b[i] + f * r;
     }
   }
 }

@@ -7,7 +7,7 @@
  * a tile holds and in which order; a TileCoder codes them.
  */
 
-import { ADAPT, AdaptiveTile, type Adjustment, phaseType } from "./adaptive-stage.js";
+import { ADAPT, AdaptiveTile, AdaptiveZ, type Adjustment, phaseType } from "./adaptive-stage.js";
 import { L3cError } from "./errors.js";
 import { coefShift, coefShift2, MixtureCdf } from "./logistic-mixture.js";
 import { RangeDecoder, RangeEncoder } from "./range-coder.js";
@@ -25,8 +25,12 @@ export interface StageGeometry {
 export interface TileCoder {
   /** z3: symbols with a static table (cdf of n + 1 entries). */
   table(cdf: Int32Array, sym: Uint8Array): void;
-  /** z2 / z1: C x hw symbols, channel-major, mixture params NHWC (P = 3 C K), alphabet L. */
-  z(params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void;
+  /**
+   * z2 (level 2) / z1 (level 1): C x hw symbols, channel-major, mixture params NHWC
+   * (P = 3 C K), alphabet L; hw = (H / 2^level) x (W / 2^level). With adapt-3, level 2
+   * runs the z2 stage (adaptive-stage.ts).
+   */
+  z(level: 1 | 2, params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void;
   /**
    * One pixel stage over the tile's packed RGB (read when encoding, written when
    * decoding); params NHWC, P = 12 K, over the stage grid of (H / step) x (W / step).
@@ -41,7 +45,7 @@ export interface TileCoder {
 export interface TileCoderOptions {
   width: number;
   height: number;
-  /** The adaptive stage on the pixel stages: 0 none, 1 adapt-1, 2 adapt-2 (adaptive-stage.ts). */
+  /** The adaptive stage: 0 none, 1 adapt-1, 2 adapt-2, 3 adapt-3 (adaptive-stage.ts). */
   adapt: number;
 }
 
@@ -90,13 +94,36 @@ class TsTileCoder implements TileCoder {
     else for (let i = 0; i < sym.length; i++) sym[i] = this.decoder.decodeSymbol(cdf);
   }
 
-  z(p: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
+  z(level: 1 | 2, p: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
     const ck = C * K;
+    const zh = this.H >> level;
+    const zw = this.W >> level;
+    if (hw !== zh * zw) throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+    const za = level === 2 && this.opts.adapt >= 3 ? new AdaptiveZ(C, zh, zw) : undefined;
     for (let c = 0; c < C; c++)
-      for (let i = 0; i < hw; i++) {
-        const m = this.mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck);
-        if (this.enc) m.encode(this.enc, sym[c * hw + i]);
-        else sym[c * hw + i] = m.decode(this.decoder);
+      for (let y = 0; y < zh; y++) {
+        za?.rowStart(y);
+        for (let x = 0; x < zw; x++) {
+          const i = y * zw + x;
+          const at = i * 3 * ck + c * K;
+          let m = this.mix.prepare(L, K, p, p, p, at, 1, undefined, ck, 2 * ck);
+          if (za) {
+            m.moments(this.moments, ADAPT.LOGISTIC_VAR);
+            za.adjust(c, y, x, this.moments, this.adj);
+            m = this.mix.prepare(L, K, p, p, p, at, 1, undefined, ck, 2 * ck, this.adj.madd, this.adj.lsadd);
+            m.contract(ADAPT.ZRHO - 1, this.adj.center);
+          }
+          let v: number;
+          if (this.enc) {
+            v = sym[c * hw + i];
+            m.encode(this.enc, v);
+          } else {
+            v = m.decode(this.decoder);
+            sym[c * hw + i] = v;
+          }
+          za?.update(c, y, x, v);
+        }
+        za?.rowEnd();
       }
   }
 
@@ -141,7 +168,7 @@ class TsTileCoder implements TileCoder {
             lsadd = this.adj.lsadd;
           }
           const m = this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane, madd, lsadd);
-          if (tile && tile.scheme === 2) m.contract(ADAPT.RHO - 1, this.adj.center);
+          if (tile && tile.scheme >= 2) m.contract(ADAPT.RHO - 1, this.adj.center);
           let v: number;
           if (this.enc) {
             v = rgb[src + c];

@@ -26,8 +26,9 @@
  *      l = 3, 2, 1 and p = 1..3: `l{l}p{p}` on h3, h2, f1 respectively, step 2^l,
  *      offset (dy_p, dx_p) 2^(l-1), planes of phases 0..p-1 of that level (phase 0 being
  *      the pixels at multiples of 2^l, coded by earlier stages).
- * With `"adapt": "adapt-1"` or `"adapt-2"` in the config (pyramid only), every pixel stage's mixtures
- * are adjusted per sub-pixel by the adaptive stage (adaptive-stage.ts) before coding.
+ * With `"adapt": "adapt-1"`, `"adapt-2"` or `"adapt-3"` in the config (pyramid only), every pixel
+ * stage's mixtures are adjusted per sub-pixel by the adaptive stage (adaptive-stage.ts)
+ * before coding; with adapt-3 the z2 symbols' mixtures are adjusted too.
  * Encoder policy (not part of the format; decoders never depend on it): for adaptive
  * models the encoder sends z1 as the mode of its prior (`L3cTileModel.z1Mode`).
  * Parameter tensors are channels-last (positions x P): z params P = (3, C, K) =
@@ -75,7 +76,7 @@ export interface ModelConfig {
   rgb_context: string;
   /** Static per-channel CDFs of z3 (see the module doc); uniform when absent. */
   z3_cdf?: number[][];
-  /** The adaptive stage of the pixel stages ("adapt-1" or "adapt-2", adaptive-stage.ts); none when absent. */
+  /** The adaptive stage ("adapt-1", "adapt-2" or "adapt-3", adaptive-stage.ts); none when absent. */
   adapt?: string;
 }
 
@@ -128,7 +129,7 @@ export class L3cTileModel {
   private readonly runner: GraphRunner;
   private readonly z3Cdf: Int32Array[];
   private readonly core: EntropyCore;
-  /** The adaptive stage that codes the pixel stages: 0 none, 1 adapt-1, 2 adapt-2. */
+  /** The adaptive stage: 0 none, 1 adapt-1, 2 adapt-2, 3 adapt-3 (adapt-2 plus the z2 stage). */
   readonly adapt: number;
   /**
    * Encoder policy (decoders never depend on it): code z1 as the mode of its prior
@@ -173,9 +174,9 @@ export class L3cTileModel {
   ): Promise<{ f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
     const { C, Cf, K, L } = this.cfg;
     /** Code z (encoder: the given symbols; decoder: into a new array) with its params. */
-    const codeZ = (given: Uint8Array, p: Int32Array, hw: number) => {
+    const codeZ = (level: 1 | 2, given: Uint8Array, p: Int32Array, hw: number) => {
       const sym = given.length ? given : new Uint8Array(C * hw);
-      coder.z(p, C, K, L, hw, sym);
+      coder.z(level, p, C, K, L, hw, sym);
       return sym;
     };
     const d = (s: number) => [1, C, H >> s, W >> s];
@@ -184,7 +185,7 @@ export class L3cTileModel {
     const f3 = expectOutput(o3, "f3", "uint8", Cf * hw2);
     const z2p = expectOutput(o3, "z2_params", "int32", 3 * C * K * hw2).data as Int32Array;
     this.onParams?.("z2", z2p);
-    const z2 = codeZ(z[1], z2p, hw2);
+    const z2 = codeZ(2, z[1], z2p, hw2);
     const o2 = await this.runner.run("dec2", {
       z2: { type: "uint8", data: z2, dims: d(2) },
       f3: { type: "uint8", data: f3.data, dims: [1, Cf, H >> 2, W >> 2] },
@@ -193,7 +194,7 @@ export class L3cTileModel {
     const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
     const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
     this.onParams?.("z1", z1p);
-    const z1 = codeZ(z[0].length && this.z1Mode ? this.core.zMode(z1p, C, K, L, hw1) : z[0], z1p, hw1);
+    const z1 = codeZ(1, z[0].length && this.z1Mode ? this.core.zMode(z1p, C, K, L, hw1) : z[0], z1p, hw1);
     const o1 = await this.runner.run("dec1", {
       z1: { type: "uint8", data: z1, dims: d(1) },
       f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },

@@ -70,6 +70,7 @@ describe("backend service", () => {
       "tiny",
       "tiny-adapt",
       "tiny-adapt2",
+      "tiny-adapt3",
       "tiny-phase4",
     ]);
     const api = await (await fetch(`${base}/openapi.json`)).json();

@@ -46,6 +46,8 @@ writeFileSync(
     `#define ADAPT_VAR_MIN ${dbl(ADAPT.VAR_MIN)}\n#define ADAPT_LOGISTIC_VAR ${dbl(ADAPT.LOGISTIC_VAR)}\n` +
     `#define ADAPT_FEATURES ${ADAPT.FEATURES}\n#define ADAPT_STAGES ${ADAPT.STAGES}\n` +
     `#define ADAPT_RHO ${dbl(ADAPT.RHO)}\n#define ADAPT_CLIP2 ${dbl(ADAPT.CLIP2)}\n` +
+    `#define ADAPT_ZFEATURES ${ADAPT.ZFEATURES}\n#define ADAPT_ZRHO ${dbl(ADAPT.ZRHO)}\n` +
+    `#define ADAPT_ZDECAY ${dbl(ADAPT.ZDECAY)}\n` +
     arr("double", "ADAPT_TAU_U", ADAPT_TAU_U, dbl) +
     arr("double", "ADAPT_SD_EDGES", ADAPT.SD_EDGES, dbl) +
     arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl),

@@ -335,15 +335,16 @@ static void readjust(Mix *m, int32_t madd, int32_t lsadd) {
 
 /*
  * adapt-2, step 4b: every kept component's mean moves toward the adapted mixture mean
- * `center` (Q8): mu = mu + floor((RHO - 1) * (mu - center) + 0.5), clamped to the mean
- * range; the first probe follows. Follows MixtureCdf.contract.
+ * `center` (Q8): mu = mu + floor(rm1 * (mu - center) + 0.5) with rm1 = RHO - 1 (adapt-3's
+ * z2 stage: ZRHO - 1), clamped to the mean range; the first probe follows. Follows
+ * MixtureCdf.contract.
  */
-static void contract(Mix *m, double center) {
+static void contract(Mix *m, double rm1, double center) {
   const double mulo = -256.0 * m->n, muhi = 512.0 * m->n;
   int32_t best = 0;
   for (int32_t j = 0; j < m->k; j++) {
     double mu = m->mu[j];
-    mu = mu + floor_((ADAPT_RHO - 1.0) * (mu - center) + 0.5);
+    mu = mu + floor_(rm1 * (mu - center) + 0.5);
     m->mu[j] = mu < mulo ? mulo : (mu > muhi ? muhi : mu);
     if (m->w[j] > m->w[best]) best = j;
   }
@@ -487,6 +488,8 @@ void EXPORT(l3c_z_mode)(const int32_t *p, int32_t C, int32_t K, int32_t L, int32
 #define NSTAGES 10
 #define NSB 6
 #define NACT 4
+#define ZF 21
+_Static_assert(ZF == ADAPT_ZFEATURES && ZF <= NF, "adaptive-stage.ts and l3c-core.c disagree on the z2 stage");
 _Static_assert(NF == ADAPT_FEATURES && NSTAGES == ADAPT_STAGES, "adaptive-stage.ts and l3c-core.c disagree");
 _Static_assert(sizeof ADAPT_SD_EDGES / sizeof(double) == NSB - 1, "SD_EDGES");
 _Static_assert(sizeof ADAPT_ACT_EDGES / sizeof(double) == NACT - 1, "ACT_EDGES");
@@ -517,7 +520,7 @@ typedef struct {
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
-  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 2) return 0;
+  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 3) return 0;
   Tile *t = l3c_alloc(sizeof(Tile));
   if (!t) return 0;
   t->w = w;
@@ -571,6 +574,8 @@ static const int8_t PREV[4][6][2] = {{{0}},
 static const int8_t NPREV[4] = {0, 4, 2, 6};
 /* causal same-stage neighbours W, N, NW, NE (in steps) */
 static const int8_t CAUSAL[4][2] = {{0, -1}, {-1, 0}, {-1, -1}, {-1, 1}};
+/* adapt-3's z2 stage: the four neighbours of the earlier channel (E, S, W, N) */
+static const int8_t ZAROUND[4][2] = {{0, 1}, {1, 0}, {0, -1}, {-1, 0}};
 
 /* Neighbour (y + oy, x + ox), mirrored per axis about (y, x) when outside the tile.
    Returns the plane offset, or -1 when the mirrored position is outside too. */
@@ -582,28 +587,28 @@ static inline int32_t nb_at(const Tile *t, int32_t y, int32_t x, int32_t oy, int
   return a * t->W + b;
 }
 
-static void solve(double *A, const double *b, double *x) {
-  /* theta = (A + LAMBDA I)^-1 b by Cholesky, A symmetric (upper triangle valid). */
+static void solve(int32_t n, const double *A, const double *b, double *x) {
+  /* theta = (A + LAMBDA I)^-1 b by Cholesky, A n x n symmetric (upper triangle valid). */
   double L[NF * NF], y[NF];
-  for (int32_t i = 0; i < NF; i++) {
+  for (int32_t i = 0; i < n; i++) {
     for (int32_t j = 0; j <= i; j++) {
-      double s = A[j * NF + i] + (i == j ? ADAPT_LAMBDA : 0.0);
-      for (int32_t k = 0; k < j; k++) s -= L[i * NF + k] * L[j * NF + k];
+      double s = A[j * n + i] + (i == j ? ADAPT_LAMBDA : 0.0);
+      for (int32_t k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
       if (i == j)
-        L[i * NF + i] = sqrt_(s > ADAPT_PIVOT_MIN ? s : ADAPT_PIVOT_MIN);
+        L[i * n + i] = sqrt_(s > ADAPT_PIVOT_MIN ? s : ADAPT_PIVOT_MIN);
       else
-        L[i * NF + j] = s / L[j * NF + j];
+        L[i * n + j] = s / L[j * n + j];
     }
   }
-  for (int32_t i = 0; i < NF; i++) {
+  for (int32_t i = 0; i < n; i++) {
     double s = b[i];
-    for (int32_t k = 0; k < i; k++) s -= L[i * NF + k] * y[k];
-    y[i] = s / L[i * NF + i];
+    for (int32_t k = 0; k < i; k++) s -= L[i * n + k] * y[k];
+    y[i] = s / L[i * n + i];
   }
-  for (int32_t i = NF - 1; i >= 0; i--) {
+  for (int32_t i = n - 1; i >= 0; i--) {
     double s = y[i];
-    for (int32_t k = i + 1; k < NF; k++) s -= L[k * NF + i] * x[k];
-    x[i] = s / L[i * NF + i];
+    for (int32_t k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
   }
 }
 
@@ -730,7 +735,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
       for (int32_t c = 0; c < 3; c++) {
         Group *g = &t->groups[stage * 3 + c];
         if (g->dirty) {
-          solve(g->A, g->b, g->theta);
+          solve(NF, g->A, g->b, g->theta);
           g->dirty = 0;
         }
       }
@@ -768,7 +773,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
           /* the variance the temperature compares with: adapt-1 the network's; adapt-2 that
              of the contracted mixture (components' own + RHO^2 x the means' spread) */
-          if (t->adapt == 2) {
+          if (t->adapt >= 2) {
             double vc = mc / 32768.0;
             double vr = vc + (ADAPT_RHO * ADAPT_RHO) * (var - vc);
             vt = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
@@ -778,7 +783,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
           g = &t->groups[stage * 3 + c];
           for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
-          double lim = t->adapt == 2 ? ADAPT_CLIP2 * sd + 1.0 : sd + 1.0;
+          double lim = t->adapt >= 2 ? ADAPT_CLIP2 * sd + 1.0 : sd + 1.0;
           if (d > lim) d = lim;
           if (d < -lim) d = -lim;
           madd = (int32_t)floor_(d * 256.0 + 0.5);
@@ -790,7 +795,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         }
         if (adapt) {
           readjust(&mx, madd, lsadd);
-          if (t->adapt == 2) contract(&mx, 256.0 * m + madd);
+          if (t->adapt >= 2) contract(&mx, ADAPT_RHO - 1.0, 256.0 * m + madd);
         } else
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
         int32_t v;
@@ -866,6 +871,100 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         tc[i].E *= ADAPT_DECAY_TEMP;
         tc[i].S *= ADAPT_DECAY_TEMP;
       }
+    }
+  }
+}
+
+/*
+ * adapt-3's z2 stage (specification: adaptive-stage.ts, "adapt-3"): the z2 symbols of one
+ * tile, C x h x w, channel-major, params NHWC (P = 3 C K), alphabet L, each adjusted by a
+ * per-channel regression, temperature and contraction. Its state lives for this call
+ * (the caller's scratch and the stack).
+ */
+void EXPORT(l3c_code_z2a)(int32_t decode, Coder *cd, const int32_t *p, int32_t C, int32_t K, int32_t L, int32_t h,
+                          int32_t w, uint8_t *sym, double *scratch) {
+  /* scratch: 2 C h w doubles, the zres and zerr planes */
+  const int32_t hw = h * w, ck = C * K;
+  double *res = scratch, *err = scratch + (uintptr_t)C * hw;
+  for (int32_t i = 0; i < C * hw; i++) res[i] = err[i] = 0;
+  double A[ZF * ZF], b[ZF], th[ZF], G[ZF];
+  Mix mx;
+  for (int32_t c = 0; c < C; c++) {
+    double E = 0, S = 0;
+    for (int32_t i = 0; i < ZF * ZF; i++) A[i] = 0;
+    for (int32_t i = 0; i < ZF; i++) b[i] = th[i] = 0;
+    for (int32_t y = 0; y < h; y++) {
+      if (y >= 1) solve(ZF, A, b, th);
+      for (int32_t x = 0; x < w; x++) {
+        if (cd->err) return;
+        const int32_t i = y * w + x;
+        prepare(&mx, L, K, p, i * 3 * ck + c * K, ck, 2 * ck, 0, 0, 0);
+        double m = 0, m2 = 0, mc = 0;
+        for (int32_t j = 0; j < mx.k; j++) {
+          double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j], cv = (s * s) * ADAPT_LOGISTIC_VAR;
+          m += mx.w[j] * mu;
+          m2 += mx.w[j] * (cv + mu * mu);
+          mc += mx.w[j] * cv;
+        }
+        m = m / 32768.0;
+        m2 = m2 / 32768.0;
+        double var = m2 - m * m;
+        double sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
+        double vc = mc / 32768.0;
+        double vr = vc + (ADAPT_ZRHO * ADAPT_ZRHO) * (var - vc);
+        double vt = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
+        for (int32_t q = 0; q < ZF; q++) G[q] = 0;
+        G[0] = 1;
+        for (int32_t q = 0; q < 4; q++) {
+          int32_t a = y + CAUSAL[q][0], bb = x + CAUSAL[q][1];
+          if (a >= 0 && bb >= 0 && bb < w) {
+            int32_t o = c * hw + a * w + bb;
+            G[1 + q] = res[o];
+            G[5 + q] = sym[o] - m;
+            G[9 + q] = err[o];
+          }
+        }
+        for (int32_t r = 0; r < c && r < 4; r++) G[13 + r] = res[r * hw + i];
+        if (c >= 1)
+          for (int32_t q = 0; q < 4; q++) {
+            int32_t a = y + ZAROUND[q][0], bb = x + ZAROUND[q][1];
+            if (a >= 0 && a < h && bb >= 0 && bb < w) G[17 + q] = res[(c - 1) * hw + a * w + bb];
+          }
+        double d = 0;
+        for (int32_t q = 0; q < ZF; q++) d += th[q] * G[q];
+        double lim = ADAPT_CLIP2 * sd + 1.0;
+        if (d > lim) d = lim;
+        if (d < -lim) d = -lim;
+        int32_t madd = (int32_t)floor_(d * 256.0 + 0.5);
+        TempCtx tc = {E, S};
+        readjust(&mx, madd, temp_offset(&tc));
+        contract(&mx, ADAPT_ZRHO - 1.0, 256.0 * m + madd);
+        int32_t v;
+        if (decode) {
+          v = mix_decode(cd, &mx);
+          sym[c * hw + i] = (uint8_t)v;
+        } else {
+          v = sym[c * hw + i];
+          mix_encode(cd, &mx, v);
+        }
+        double r = v - m, e = r - d;
+        res[c * hw + i] = r;
+        err[c * hw + i] = e;
+        E = E + e * e;
+        S = S + vt;
+        double wt = 1.0 / (sd * sd + 1.0);
+        for (int32_t q = 0; q < ZF; q++) {
+          double f = wt * G[q];
+          for (int32_t j = q; j < ZF; j++) A[q * ZF + j] = A[q * ZF + j] + f * G[j];
+          b[q] = b[q] + f * r;
+        }
+      }
+      for (int32_t q = 0; q < ZF; q++) {
+        for (int32_t j = q; j < ZF; j++) A[q * ZF + j] *= ADAPT_ZDECAY;
+        b[q] *= ADAPT_ZDECAY;
+      }
+      E *= ADAPT_DECAY_TEMP;
+      S *= ADAPT_DECAY_TEMP;
     }
   }
 }

@@ -31,6 +31,18 @@ interface Exports {
     hw: number,
     sym: number,
   ): void;
+  l3c_code_z2a(
+    decode: number,
+    c: number,
+    p: number,
+    C: number,
+    K: number,
+    L: number,
+    h: number,
+    w: number,
+    sym: number,
+    scratch: number,
+  ): void;
   l3c_tile_new(w: number, h: number, adapt: number): number;
   l3c_z_mode(p: number, C: number, K: number, L: number, hw: number, out: number): void;
   l3c_mix_table(n: number, K: number, params: number, shifts: number, out: number): void;
@@ -65,6 +77,9 @@ class WasmTileCoder implements TileCoder {
   private readonly rgb: number;
   private readonly rgbBytes: number;
   private readonly out: number;
+  private readonly W: number;
+  private readonly H: number;
+  private readonly adapt: number;
   private disposed = false;
 
   constructor(
@@ -76,6 +91,9 @@ class WasmTileCoder implements TileCoder {
     capacity: number,
   ) {
     this.mark = x.l3c_mark();
+    this.W = (opts.width + 7) & ~7;
+    this.H = (opts.height + 7) & ~7;
+    this.adapt = opts.adapt;
     this.rgbBytes = opts.width * opts.height * 3;
     this.rgb = this.alloc(this.rgbBytes);
     this.out = 0;
@@ -144,11 +162,17 @@ class WasmTileCoder implements TileCoder {
     });
   }
 
-  z(params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
+  z(level: 1 | 2, params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
+    const zh = this.H >> level;
+    const zw = this.W >> level;
+    if (hw !== zh * zw) throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
     this.scratch(() => {
       const p = this.put(params);
       const s = this.put(sym);
-      this.x.l3c_code_z(this.decode ? 1 : 0, this.coder, p, C, K, L, hw, s);
+      const d = this.decode ? 1 : 0;
+      if (level === 2 && this.adapt >= 3)
+        this.x.l3c_code_z2a(d, this.coder, p, C, K, L, zh, zw, s, this.alloc(16 * C * hw));
+      else this.x.l3c_code_z(d, this.coder, p, C, K, L, hw, s);
       this.check();
       if (this.decode) sym.set(this.bytes(s, sym.length));
     });

@@ -191,6 +191,15 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt2",
     ),
+    "model-tiny-adapt3-rgb": await modelCase(
+      "tiny fixture model with the adaptive stage adapt-3 (adapt-2 + the z2 stage) and the z1-mode encoder, RGB 150x70, tile 64",
+      150,
+      70,
+      3,
+      64,
+      FIXTURE_MODELS,
+      "tiny-adapt3",
+    ),
     "model-l3c-pyramid-v4-rgb": await modelCase(
       "the default model l3c-pyramid-v4 (graphs fine-tuned for z1 at its mode + the adaptive stage adapt-2), RGB 150x100, tile 64",
       150,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,8 @@ def main(argv=None) -> int:
                    help="bf16 autocast (faster, but fake quantization is then less faithful to the integer path)")
     p.add_argument("--z1-mode", action="store_true",
                    help="train D(1) on z(1) at the mode of its prior (the encoder policy of adaptive models)")
+    p.add_argument("--cosine", action="store_true",
+                   help="decay the learning rate to 0 on a cosine over --max-steps (or --minutes when 0)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -77,6 +80,10 @@ def main(argv=None) -> int:
     while time.time() - t0 < a.minutes * 60 and (not a.max_steps or step < a.max_steps):
         x = torch.from_numpy(sampler.batch(a.batch)).permute(0, 3, 1, 2).float().to(device)
         x = x.contiguous(memory_format=torch.channels_last)
+        if a.cosine:
+            done = step / a.max_steps if a.max_steps else (time.time() - t0) / (a.minutes * 60)
+            for g in opt.param_groups:
+                g["lr"] = a.lr * 0.5 * (1 + math.cos(math.pi * min(done, 1.0)))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             bx, bz = model(x)
         loss = (bx + bz).sum() / x.numel()
