@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
-import { ADAPT, AdaptiveTile, AdaptiveZ, type Adjustment, adaptScheme, tempOffset } from "./adaptive-stage.js";
+import {
+  ADAPT,
+  AdaptiveTile,
+  AdaptiveZ,
+  type Adjustment,
+  adaptScheme,
+  tempOffset,
+} from "./adaptive-stage.js";
 import { MixtureCdf } from "./logistic-mixture.js";
 
 /**

@@ -98,7 +98,8 @@ class TsTileCoder implements TileCoder {
     const ck = C * K;
     const zh = this.H >> level;
     const zw = this.W >> level;
-    if (hw !== zh * zw) throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+    if (hw !== zh * zw)
+      throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
     const za = level === 2 && this.opts.adapt >= 3 ? new AdaptiveZ(C, zh, zw) : undefined;
     for (let c = 0; c < C; c++)
       for (let y = 0; y < zh; y++) {

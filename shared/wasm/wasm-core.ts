@@ -165,7 +165,8 @@ class WasmTileCoder implements TileCoder {
   z(level: 1 | 2, params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
     const zh = this.H >> level;
     const zw = this.W >> level;
-    if (hw !== zh * zw) throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+    if (hw !== zh * zw)
+      throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
     this.scratch(() => {
       const p = this.put(params);
       const s = this.put(sym);
