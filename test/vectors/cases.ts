@@ -200,8 +200,17 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt3",
     ),
+    "model-l3c-pyramid-v5-rgb": await modelCase(
+      "the default model l3c-pyramid-v5 (v4's fine-tune finished, cosine QAT + the adaptive stage adapt-3: adapt-2 and the z2 stage), RGB 150x100, tile 64",
+      150,
+      100,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v5",
+    ),
     "model-l3c-pyramid-v4-rgb": await modelCase(
-      "the default model l3c-pyramid-v4 (graphs fine-tuned for z1 at its mode + the adaptive stage adapt-2), RGB 150x100, tile 64",
+      "the shipped model l3c-pyramid-v4 (graphs fine-tuned for z1 at its mode + the adaptive stage adapt-2), RGB 150x100, tile 64",
       150,
       100,
       3,
