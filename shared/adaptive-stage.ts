@@ -118,7 +118,8 @@
  *    gives 0:
  *    - G0 = 1;
  *    - G1..G4: zres of channel c at W (y, x - 1), N (y - 1, x), NW (y - 1, x - 1),
- *      NE (y - 1, x + 1); G5..G8: the z value there minus m; G9..G12: zerr there;
+ *      NE (y - 1, x + 1); G5..G8: the coded symbol there (its level, 0..L-1) minus m;
+ *      G9..G12: zerr there;
  *    - G[13 + c'] = zres of channel c' at (y, x), for c' < c and c' < 4 (else 0);
  *    - when c >= 1, G17..G20: zres of channel c - 1 at (y, x + 1), (y + 1, x), (y, x - 1),
  *      (y - 1, x) (channel c - 1 is fully coded: both sides are known).
@@ -534,8 +535,10 @@ const ZAROUND: Off = [[0, 1], [1, 0], [0, -1], [-1, 0]];
 
 /**
  * The z2 stage of adapt-3 for one tile (reference implementation; spec: the adapt-3
- * section above). The caller codes channel by channel, row by row: `rowStart(c, y)`,
- * then per symbol `adjust` before coding and `update` after, then `rowEnd(c)`.
+ * section above). The caller codes channel by channel, row by row: `rowStart(y)`, then
+ * per symbol `adjust` before coding and `update` after, then `rowEnd()`. Channels are
+ * coded one after another, so one regression group and temperature context serve them
+ * all: `rowStart(0)` zeroes them, which is the spec's fresh group per channel.
  */
 export class AdaptiveZ {
   private readonly hw: number;
