@@ -242,6 +242,7 @@ export class AdaptiveTile {
   private readonly F = new Float64Array(NF);
   private readonly L = new Float64Array(NF * NF);
   private readonly yv = new Float64Array(NF);
+  private readonly st: Spread = { m: 0, sd: 0, vt: 0 };
   // the current sub-pixel, between adjust and update
   private m = 0;
   private sd = 0;
@@ -318,19 +319,8 @@ export class AdaptiveTile {
     rv: ArrayLike<number>,
     out: Adjustment,
   ): void {
-    const m = moments[0] / 32768;
-    const m2 = moments[1] / 32768;
-    const v = m2 - m * m;
-    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
-    const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
-    if (this.scheme >= 2) {
-      const vc = moments[2] / 32768;
-      const vr = vc + ADAPT.RHO * ADAPT.RHO * (v - vc);
-      // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
-      this.vt = vr > ADAPT.VAR_MIN ? vr : ADAPT.VAR_MIN;
-    } else {
-      this.vt = sd * sd;
-    }
+    const { m, sd, vt } = spread(moments, this.scheme >= 2 ? ADAPT.RHO : undefined, this.st);
+    this.vt = vt;
     const F = this.F;
     this.features(ptype, step, y, x, c, m, xv, rv);
     const g = stage * 3 + c;
@@ -551,6 +541,7 @@ export class AdaptiveZ {
   private readonly G = new Float64Array(ZF);
   private readonly L = new Float64Array(ZF * ZF);
   private readonly yv = new Float64Array(ZF);
+  private readonly st: Spread = { m: 0, sd: 0, vt: 0 };
   private E = 0;
   private S = 0;
   private m = 0;
@@ -594,15 +585,8 @@ export class AdaptiveZ {
 
   /** Steps 1-2 for symbol (c, y, x): `moments` = [M1, M2, MC] of the network's mixture. */
   adjust(c: number, y: number, x: number, moments: Float64Array, out: Adjustment): void {
-    const m = moments[0] / 32768;
-    const m2 = moments[1] / 32768;
-    const v = m2 - m * m;
-    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
-    const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
-    const vc = moments[2] / 32768;
-    const vr = vc + ADAPT.ZRHO * ADAPT.ZRHO * (v - vc);
-    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
-    this.vt = vr > ADAPT.VAR_MIN ? vr : ADAPT.VAR_MIN;
+    const { m, sd, vt } = spread(moments, ADAPT.ZRHO, this.st);
+    this.vt = vt;
     const G = this.G;
     G.fill(0);
     G[0] = 1;
@@ -655,6 +639,36 @@ export class AdaptiveZ {
       this.b[i] = this.b[i] + f * r;
     }
   }
+}
+
+/** Step 1's mean, sd and the variance the temperature compares with. */
+interface Spread {
+  m: number;
+  sd: number;
+  vt: number;
+}
+
+/**
+ * Step 1 from `moments` = [M1, M2, MC]: m, sd and vt, the contracted mixture's variance
+ * for `rho` (adapt-2 and the z2 stage) or sd * sd without a contraction (adapt-1).
+ */
+function spread(moments: Float64Array, rho: number | undefined, out: Spread): Spread {
+  const m = moments[0] / 32768;
+  const m2 = moments[1] / 32768;
+  const v = m2 - m * m;
+  // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+  const sd = Math.sqrt(v > ADAPT.VAR_MIN ? v : ADAPT.VAR_MIN);
+  out.m = m;
+  out.sd = sd;
+  if (rho === undefined) {
+    out.vt = sd * sd;
+  } else {
+    const vc = moments[2] / 32768;
+    const vr = vc + rho * rho * (v - vc);
+    // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+    out.vt = vr > ADAPT.VAR_MIN ? vr : ADAPT.VAR_MIN;
+  }
+  return out;
 }
 
 function bucket(v: number, edges: readonly number[]): number {

@@ -69,6 +69,18 @@ export interface EntropyCore {
   decoder(data: Uint8Array, opts: TileCoderOptions): TileCoder;
 }
 
+/**
+ * The z grid of a level (TileCoder.z): (H / 2^level) x (W / 2^level) of the tile padded to
+ * multiples of 8; `hw` must be its size.
+ */
+export function zGrid(opts: TileCoderOptions, level: 1 | 2, hw: number): [h: number, w: number] {
+  const zh = ((opts.height + 7) & ~7) >> level;
+  const zw = ((opts.width + 7) & ~7) >> level;
+  if (hw !== zh * zw)
+    throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+  return [zh, zw];
+}
+
 class TsTileCoder implements TileCoder {
   private readonly mix: MixtureCdf;
   private readonly shifts = new Int32Array(32);
@@ -96,10 +108,7 @@ class TsTileCoder implements TileCoder {
 
   z(level: 1 | 2, p: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
     const ck = C * K;
-    const zh = this.H >> level;
-    const zw = this.W >> level;
-    if (hw !== zh * zw)
-      throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+    const [zh, zw] = zGrid(this.opts, level, hw);
     const za = level === 2 && this.opts.adapt >= 3 ? new AdaptiveZ(C, zh, zw) : undefined;
     for (let c = 0; c < C; c++)
       for (let y = 0; y < zh; y++) {

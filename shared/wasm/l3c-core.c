@@ -687,6 +687,35 @@ static void features(const Tile *t, int32_t ptype, int32_t half, int32_t step, i
 #undef KV
 }
 
+/*
+ * Step 1 of the adaptive stage on a prepared mixture: mean m and sd in symbol units, and
+ * vt, the variance the temperature compares with: with `contracted`, the variance of the
+ * mixture contracted by rho (components' own + rho^2 x the means' spread), else sd * sd.
+ * Follows spread() in adaptive-stage.ts.
+ */
+static inline void spread(const Mix *mx, int32_t contracted, double rho, double *mo, double *sdo, double *vto) {
+  double m = 0, m2 = 0, mc = 0;
+  for (int32_t j = 0; j < mx->k; j++) {
+    double mu = mx->mu[j] / 256.0, s = 1048576.0 / mx->g[j], cv = (s * s) * ADAPT_LOGISTIC_VAR;
+    m += mx->w[j] * mu;
+    m2 += mx->w[j] * (cv + mu * mu);
+    mc += mx->w[j] * cv;
+  }
+  m = m / 32768.0;
+  m2 = m2 / 32768.0;
+  double var = m2 - m * m;
+  double sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
+  if (contracted) {
+    double vc = mc / 32768.0;
+    double vr = vc + (rho * rho) * (var - vc);
+    *vto = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
+  } else {
+    *vto = sd * sd;
+  }
+  *mo = m;
+  *sdo = sd;
+}
+
 /* Bucket of v among ascending edges: the number of edges below v. */
 static inline int32_t bucket(double v, const double *edges, int32_t n) {
   int32_t k = 0;
@@ -759,27 +788,9 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         Group *g = 0;
         if (adapt) {
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
-          /* network mean and standard deviation, in pixel units */
-          double m2 = 0, mc = 0;
-          for (int32_t j = 0; j < mx.k; j++) {
-            double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j], cv = (s * s) * ADAPT_LOGISTIC_VAR;
-            m += mx.w[j] * mu;
-            m2 += mx.w[j] * (cv + mu * mu);
-            mc += mx.w[j] * cv;
-          }
-          m = m / 32768.0;
-          m2 = m2 / 32768.0;
-          double var = m2 - m * m;
-          sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
-          /* the variance the temperature compares with: adapt-1 the network's; adapt-2 that
-             of the contracted mixture (components' own + RHO^2 x the means' spread) */
-          if (t->adapt >= 2) {
-            double vc = mc / 32768.0;
-            double vr = vc + (ADAPT_RHO * ADAPT_RHO) * (var - vc);
-            vt = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
-          } else {
-            vt = sd * sd;
-          }
+          /* network mean and standard deviation, in pixel units; the variance the
+             temperature compares with: adapt-1 the network's, adapt-2 the contracted one */
+          spread(&mx, t->adapt >= 2, ADAPT_RHO, &m, &sd, &vt);
           features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
           g = &t->groups[stage * 3 + c];
           for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
@@ -899,20 +910,8 @@ void EXPORT(l3c_code_z2a)(int32_t decode, Coder *cd, const int32_t *p, int32_t C
         if (cd->err) return;
         const int32_t i = y * w + x;
         prepare(&mx, L, K, p, i * 3 * ck + c * K, ck, 2 * ck, 0, 0, 0);
-        double m = 0, m2 = 0, mc = 0;
-        for (int32_t j = 0; j < mx.k; j++) {
-          double mu = mx.mu[j] / 256.0, s = 1048576.0 / mx.g[j], cv = (s * s) * ADAPT_LOGISTIC_VAR;
-          m += mx.w[j] * mu;
-          m2 += mx.w[j] * (cv + mu * mu);
-          mc += mx.w[j] * cv;
-        }
-        m = m / 32768.0;
-        m2 = m2 / 32768.0;
-        double var = m2 - m * m;
-        double sd = sqrt_(var > ADAPT_VAR_MIN ? var : ADAPT_VAR_MIN);
-        double vc = mc / 32768.0;
-        double vr = vc + (ADAPT_ZRHO * ADAPT_ZRHO) * (var - vc);
-        double vt = vr > ADAPT_VAR_MIN ? vr : ADAPT_VAR_MIN;
+        double m, sd, vt;
+        spread(&mx, 1, ADAPT_ZRHO, &m, &sd, &vt);
         for (int32_t q = 0; q < ZF; q++) G[q] = 0;
         G[0] = 1;
         for (int32_t q = 0; q < 4; q++) {

@@ -7,7 +7,13 @@
  * taken from a small pool, so tiles coded concurrently on one thread never share memory.
  */
 
-import type { EntropyCore, StageGeometry, TileCoder, TileCoderOptions } from "../entropy-core.js";
+import {
+  type EntropyCore,
+  type StageGeometry,
+  type TileCoder,
+  type TileCoderOptions,
+  zGrid,
+} from "../entropy-core.js";
 import { L3cError } from "../errors.js";
 
 interface Exports {
@@ -77,9 +83,7 @@ class WasmTileCoder implements TileCoder {
   private readonly rgb: number;
   private readonly rgbBytes: number;
   private readonly out: number;
-  private readonly W: number;
-  private readonly H: number;
-  private readonly adapt: number;
+  private readonly opts: TileCoderOptions;
   private disposed = false;
 
   constructor(
@@ -91,9 +95,7 @@ class WasmTileCoder implements TileCoder {
     capacity: number,
   ) {
     this.mark = x.l3c_mark();
-    this.W = (opts.width + 7) & ~7;
-    this.H = (opts.height + 7) & ~7;
-    this.adapt = opts.adapt;
+    this.opts = opts;
     this.rgbBytes = opts.width * opts.height * 3;
     this.rgb = this.alloc(this.rgbBytes);
     this.out = 0;
@@ -163,15 +165,12 @@ class WasmTileCoder implements TileCoder {
   }
 
   z(level: 1 | 2, params: Int32Array, C: number, K: number, L: number, hw: number, sym: Uint8Array): void {
-    const zh = this.H >> level;
-    const zw = this.W >> level;
-    if (hw !== zh * zw)
-      throw new L3cError("INVALID_ARGUMENT", `z${level}: ${hw} positions, expected ${zh * zw}`);
+    const [zh, zw] = zGrid(this.opts, level, hw);
     this.scratch(() => {
       const p = this.put(params);
       const s = this.put(sym);
       const d = this.decode ? 1 : 0;
-      if (level === 2 && this.adapt >= 3)
+      if (level === 2 && this.opts.adapt >= 3)
         this.x.l3c_code_z2a(d, this.coder, p, C, K, L, zh, zw, s, this.alloc(16 * C * hw));
       else this.x.l3c_code_z(d, this.coder, p, C, K, L, hw, s);
       this.check();
