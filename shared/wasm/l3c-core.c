@@ -354,21 +354,36 @@ static inline void hint(Mix *m, double center, double vt, int32_t lsadd) {
   if (!(m->hs > 0.05)) m->hs = 0.05;
 }
 
+/* 2^20 sigma(|d| g / 2^33), interpolated in SIGMOID_Q20 (the logistic of one component) */
+static inline double sig_abs(double d, double g) {
+  double q = floor_((fabs_(d) * g) / 8192.0);
+  if (!(q < 524288.0)) return 1048576.0;
+  int32_t qi = (int32_t)q, i = qi >> 8;
+  return SIGMOID_Q20[i] + (((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * (qi & 255)) >> 8);
+}
+
 static inline double cdf(const Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 65536;
   double b = 256.0 * v - 128.0, f = 0;
   for (int32_t j = 0; j < m->k; j++) {
-    double d = b - m->mu[j];
-    double q = floor_((fabs_(d) * m->g[j]) / 8192.0);
-    double s = 1048576.0;
-    if (q < 524288.0) {
-      int32_t qi = (int32_t)q, i = qi >> 8;
-      s = SIGMOID_Q20[i] + (((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * (qi & 255)) >> 8);
-    }
+    double d = b - m->mu[j], s = sig_abs(d, m->g[j]);
     f += m->w[j] * (d >= 0 ? s : 1048576.0 - s);
   }
   return floor_((f * m->scale) / 34359738368.0) + v;
+}
+
+/* cdf(m, v) and cdf(m, v + 1) in one pass over the components (0 < v, v + 1 < n) */
+static inline void cdf2(const Mix *m, int32_t v, double *c0, double *c1) {
+  double b = 256.0 * v - 128.0, f0 = 0, f1 = 0;
+  for (int32_t j = 0; j < m->k; j++) {
+    double d0 = b - m->mu[j], d1 = d0 + 256.0, g = m->g[j], w = m->w[j];
+    double s0 = sig_abs(d0, g), s1 = sig_abs(d1, g);
+    f0 += w * (d0 >= 0 ? s0 : 1048576.0 - s0);
+    f1 += w * (d1 >= 0 ? s1 : 1048576.0 - s1);
+  }
+  *c0 = floor_((f0 * m->scale) / 34359738368.0) + v;
+  *c1 = floor_((f1 * m->scale) / 34359738368.0) + v + 1;
 }
 
 static inline uint32_t mix_encode(Coder *e, const Mix *m, int32_t v) {
@@ -416,13 +431,17 @@ static inline int32_t mix_decode(Coder *d, const Mix *m) {
   int32_t n = m->n, lo, hi;
   double clo, chi;
   int32_t v0 = first_probe(m, t);
-  double c0 = cdf(m, v0);
+  double c0, c1 = -1;
+  if (v0 > 0 && v0 + 1 < n)
+    cdf2(m, v0, &c0, &c1); /* the bracket [v0, v0 + 1] at once: most symbols end here */
+  else
+    c0 = cdf(m, v0);
   if (c0 <= t) {
     lo = v0;
     clo = c0;
     int32_t step = 1;
     hi = v0 + 1;
-    chi = cdf(m, hi);
+    chi = c1 >= 0 ? c1 : cdf(m, hi);
     while (chi <= t) {
       lo = hi;
       clo = chi;
