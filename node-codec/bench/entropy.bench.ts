@@ -1,0 +1,242 @@
+/**
+ * The entropy path alone, per entropy core, on real tiles: the networks run once per tile
+ * (its encode, through the TypeScript reference core), every call the model makes into
+ * the core is recorded (z3 tables, z2 / z1 mixtures, the ten pixel stages, with their
+ * integer parameters), and then each core encodes and decodes the recorded tiles by
+ * itself (default: the two wasm builds; `--cores ts` times the reference too, ~7x slower).
+ * Every core must write the reference's bytes and decode them to the tile's
+ * pixels before anything is timed. One thread, no workers: the table is the coder loop's
+ * cost, without onnxruntime's (see bench:profile for the split of a whole decode).
+ *
+ *   npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n]
+ */
+import { readdirSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import type { EntropyCore, StageGeometry, TileCoder, TileCoderOptions } from "../../shared/entropy-core.js";
+import { tsCore } from "../../shared/entropy-core.js";
+import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
+import { L3cTileModel } from "../../shared/l3c-model.js";
+import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
+import { readImage } from "../src/image-io.js";
+import { defaultModel, listModels, readGraph } from "../src/model-store.js";
+import { CORE_KINDS, type CoreKind, entropyCore } from "../src/runtime-options.js";
+
+const { values: o, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    limit: { type: "string" },
+    model: { type: "string" },
+    cores: { type: "string" },
+    runs: { type: "string" },
+    "tile-size": { type: "string" },
+  },
+});
+const usage =
+  "usage: npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n]";
+if (!positionals.length) {
+  console.error(usage);
+  process.exit(2);
+}
+const kinds = (o.cores ?? "wasm-simd,wasm").split(",") as CoreKind[];
+for (const k of kinds)
+  if (!CORE_KINDS.includes(k)) {
+    console.error(`--cores: ${k} is not one of ${CORE_KINDS.join(", ")}\n${usage}`);
+    process.exit(2);
+  }
+const runs = Number(o.runs ?? 3);
+const tileSize = Number(o["tile-size"] ?? DEFAULT_TILE_SIZE);
+
+const images = positionals.flatMap((p) =>
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .filter((f) => [".png", ".webp", ".ppm", ".tif", ".tiff"].includes(extname(f).toLowerCase()))
+        .sort()
+        .map((f) => join(p, f))
+    : [p],
+);
+const files = o.limit ? images.slice(0, Number(o.limit)) : images;
+
+/** One recorded call into a TileCoder. */
+type Call =
+  | { op: "table"; cdf: Int32Array; sym: Uint8Array }
+  | {
+      op: "z";
+      level: 1 | 2;
+      params: Int32Array;
+      C: number;
+      K: number;
+      L: number;
+      hw: number;
+      n: number;
+      sym: Uint8Array;
+    }
+  | { op: "stage"; geo: StageGeometry; params: Int32Array; K: number };
+interface Tile {
+  opts: TileCoderOptions;
+  rgb: Uint8Array;
+  symbols: number;
+  calls: Call[];
+  bytes: Uint8Array;
+}
+
+/** A core whose encoders record every call (and pass it on to `inner`). */
+function recording(inner: EntropyCore, into: Tile[], rgbOf: () => Uint8Array): EntropyCore {
+  return {
+    ...inner,
+    encoder(opts: TileCoderOptions & { symbols: number }): TileCoder {
+      const c = inner.encoder(opts);
+      const tile: Tile = {
+        opts: { ...opts },
+        rgb: rgbOf(),
+        symbols: opts.symbols,
+        calls: [],
+        bytes: new Uint8Array(0),
+      };
+      into.push(tile);
+      return {
+        table(cdf, sym) {
+          tile.calls.push({ op: "table", cdf: cdf.slice(), sym: sym.slice() });
+          c.table(cdf, sym);
+        },
+        z(level, params, C, K, L, hw, sym) {
+          c.z(level, params, C, K, L, hw, sym);
+          tile.calls.push({
+            op: "z",
+            level,
+            params: params.slice(),
+            C,
+            K,
+            L,
+            hw,
+            n: sym.length,
+            sym: sym.slice(),
+          });
+        },
+        stage(geo, params, K, rgb) {
+          tile.calls.push({ op: "stage", geo: { ...geo }, params: params.slice(), K });
+          c.stage(geo, params, K, rgb);
+        },
+        finish() {
+          tile.bytes = c.finish();
+          return tile.bytes;
+        },
+        dispose() {
+          c.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** Runs the recorded calls of one tile through a coder (decoding: into rgb). */
+function replay(coder: TileCoder, t: Tile, rgb: Uint8Array, decode: boolean): void {
+  for (const c of t.calls) {
+    if (c.op === "table") coder.table(c.cdf, decode ? new Uint8Array(c.sym.length) : c.sym);
+    else if (c.op === "z")
+      coder.z(c.level, c.params, c.C, c.K, c.L, c.hw, decode ? new Uint8Array(c.n) : c.sym);
+    else coder.stage(c.geo, c.params, c.K, rgb);
+  }
+}
+
+const entries = listModels();
+const entry = o.model
+  ? entries.find((e) => e.name === o.model || e.id.startsWith(o.model!))
+  : defaultModel(entries);
+if (!entry) {
+  console.error(`no model named ${o.model}`);
+  process.exit(2);
+}
+const runner = new OrtRunner(ort as unknown as OrtLike, async (role) => readGraph(entry, role));
+let current: Uint8Array = new Uint8Array(0);
+const tiles: Tile[] = [];
+const model = new L3cTileModel(
+  Uint8Array.from(Buffer.from(entry.id, "hex")),
+  entry.manifest.config,
+  runner,
+  recording(tsCore, tiles, () => current),
+);
+const cores = Object.fromEntries(kinds.map((k) => [k, entropyCore({ core: k })])) as Record<
+  CoreKind,
+  EntropyCore
+>;
+const secs = Object.fromEntries(kinds.map((k) => [k, { enc: 0, dec: 0 }])) as Record<
+  CoreKind,
+  { enc: number; dec: number }
+>;
+let pixels = 0;
+let tileCount = 0;
+
+for (const [fi, f] of files.entries()) {
+  const img = await readImage(f);
+  if (img.channels !== 3) throw new Error(`${f}: ${img.channels} channels (the bench takes RGB)`);
+  tiles.length = 0;
+  for (let y0 = 0; y0 < img.height; y0 += tileSize)
+    for (let x0 = 0; x0 < img.width; x0 += tileSize) {
+      const w = Math.min(tileSize, img.width - x0);
+      const h = Math.min(tileSize, img.height - y0);
+      current = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++)
+        current.set(
+          img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3),
+          y * w * 3,
+        );
+      await model.encodeTile(current, w, h);
+    }
+  for (const k of kinds) {
+    const core = cores[k];
+    for (const t of tiles) {
+      // checked first: the reference's bytes, and the tile's pixels back
+      const e = core.encoder({ ...t.opts, symbols: t.symbols });
+      replay(e, t, t.rgb, false);
+      const bytes = e.finish();
+      e.dispose();
+      if (!Buffer.from(bytes).equals(Buffer.from(t.bytes)))
+        throw new Error(`${f}: core ${k} wrote other bytes`);
+      const rgb = new Uint8Array(t.rgb.length);
+      const d = core.decoder(t.bytes, t.opts);
+      replay(d, t, rgb, true);
+      d.dispose();
+      if (!Buffer.from(rgb).equals(Buffer.from(t.rgb)))
+        throw new Error(`${f}: core ${k} decoded other pixels`);
+    }
+    let enc = Number.POSITIVE_INFINITY;
+    let dec = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < runs; r++) {
+      let t0 = performance.now();
+      for (const t of tiles) {
+        const e = core.encoder({ ...t.opts, symbols: t.symbols });
+        replay(e, t, t.rgb, false);
+        e.finish();
+        e.dispose();
+      }
+      enc = Math.min(enc, performance.now() - t0);
+      t0 = performance.now();
+      for (const t of tiles) {
+        const d = core.decoder(t.bytes, t.opts);
+        replay(d, t, new Uint8Array(t.rgb.length), true);
+        d.dispose();
+      }
+      dec = Math.min(dec, performance.now() - t0);
+    }
+    secs[k].enc += enc / 1000;
+    secs[k].dec += dec / 1000;
+  }
+  pixels += img.width * img.height;
+  tileCount += tiles.length;
+  process.stderr.write(`\r${fi + 1}/${files.length} images`);
+}
+process.stderr.write("\n");
+await runner.release();
+
+const mp = pixels / 1e6;
+console.log(
+  `\n${files.length} images, ${tileCount} tiles of ${tileSize}, ${mp.toFixed(2)} MP, model ${entry.name} (adapt ${entry.manifest.config.adapt ?? "none"}): ` +
+    `every core wrote the reference's bytes and decoded them to the pixels. Best of ${runs} runs, one thread.\n`,
+);
+console.log("| core | encode s | decode s | decode MP/s | decode ns per subpixel |\n|---|---|---|---|---|");
+for (const k of kinds)
+  console.log(
+    `| ${k} | ${secs[k].enc.toFixed(2)} | ${secs[k].dec.toFixed(2)} | ${(mp / secs[k].dec).toFixed(3)} | ${((secs[k].dec / (3 * pixels)) * 1e9).toFixed(0)} |`,
+  );
