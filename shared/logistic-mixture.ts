@@ -278,6 +278,9 @@ export class MixtureCdf {
    * Decode one symbol: probe C around the mean of the heaviest component, widen the
    * bracket by doubling steps, then bisect. Same result as plain bisection over C (the
    * unique v with C(v) <= target < C(v + 1)), with ~3 evaluations instead of log2(n).
+   * How the search probes is not part of the format: any search that finds that v
+   * decodes the same stream. (l3c-core.c starts the adaptive stages' searches at the
+   * target's quantile under the adapted mean and spread, ~2.2 evaluations.)
    */
   decode(dec: RangeDecoder): number {
     const t = dec.target();
