@@ -1,0 +1,112 @@
+"""What candidate architectures cost to decode (issue 13 item 2's speed half; bpsp needs training).
+
+For each configuration: an untrained L3C (seeded init, calibrated on synthetic images, as
+l3c.fixture does) exported to integer ONNX graphs like a shipped model; then its multiply-adds
+per pixel, counted from every decode-side ConvInteger's weights at its resolution. Time them
+with the product's runtime: `npm run bench:profile -- <image> --model <name>` with
+L3C_MODELS_DIR=<out> (its "networks s" column; the entropy column is that of an untrained model).
+
+    .venv/bin/python tools/arch_cost.py --out /tmp/l3c-arch [--only cf48b4,cf32b2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from l3c.model import L3C, ModelConfig  # noqa: E402
+from l3c.onnx_export import export  # noqa: E402
+from l3c.quant import set_mode  # noqa: E402
+
+CANDIDATES = {
+    "cf48b4": dict(Cf=48, B=4),  # the shipped shape (l3c-pyramid-v5)
+    "cf48b2": dict(Cf=48, B=2),
+    "cf48b4h24": dict(Cf=48, B=4, head_ch=24),
+    "cf32b4": dict(Cf=32, B=4),
+    "cf32b2": dict(Cf=32, B=2),
+    "cf24b2": dict(Cf=24, B=2),
+}
+
+# decode-side graphs and the resolution (1 / 2^s of the image side) of their convolutions
+ROLE_SCALE = {"dec3": 3, "dec2": 2, "dec1": 1, "base": 3}
+for lv in (3, 2, 1):
+    for p in (1, 2, 3):
+        ROLE_SCALE[f"l{lv}p{p}"] = lv
+
+
+def conv_macs(g: onnx.ModelProto, tile: int) -> int:
+    """Multiply-adds of every ConvInteger of one graph run on a tile x tile tile."""
+    for i in g.graph.input:
+        dims = i.type.tensor_type.shape.dim
+        s = ROLE_SCALE[g.graph.name] if g.graph.name in ROLE_SCALE else 1
+        for k in (2, 3):
+            dims[k].ClearField("dim_param")
+            dims[k].dim_value = tile >> s
+    g = onnx.shape_inference.infer_shapes(g)
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in g.graph.value_info}
+    inits = {i.name: i for i in g.graph.initializer}
+    total = 0
+    for n in g.graph.node:
+        if n.op_type == "ConvInteger":
+            w = numpy_helper.to_array(inits[n.input[1]])
+            out = shapes[n.output[0]]
+            assert all(out), (n.name, out)
+            total += int(np.prod(w.shape[1:])) * int(np.prod(out[1:]))
+    return total
+
+
+def macs_per_pixel(d: Path, tile: int = 256) -> dict[str, float]:
+    man = json.loads((d / "manifest.json").read_text())
+    out = {}
+    for role, f in man["files"].items():
+        if role == "encoder":
+            continue
+        g = onnx.load(d / (f["file"] if isinstance(f, dict) else f))
+        g.graph.name = role
+        out[role] = conv_macs(g, tile) / tile**2
+    return out
+
+
+def make(name: str, kw: dict, out: Path) -> dict:
+    torch.manual_seed(1234)
+    model = L3C(ModelConfig(K=10, rgb_context="pyramid", **kw))
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:64, 0:64]
+    set_mode(model, "calib")
+    with torch.no_grad():
+        for i in range(4):
+            img = 128 + 60 * np.sin(xx[..., None] / (4 + i) + np.arange(3)) + 40 * np.cos(yy[..., None] / (6 + i))
+            img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255)
+            model(torch.from_numpy(img).permute(2, 0, 1)[None].float())
+    set_mode(model, "qat")
+    return export(model.eval(), out, name, {"note": f"untrained cost probe {kw}; made by tools/arch_cost.py"})
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--only", default="")
+    a = p.parse_args()
+    names = [n for n in CANDIDATES if not a.only or n in a.only.split(",")]
+    print("| candidate | config | decode MACs per pixel | of which dec1+dec2+dec3 | heads |")
+    print("|---|---|---|---|---|")
+    for n in names:
+        make(n, CANDIDATES[n], a.out)
+        m = macs_per_pixel(a.out / n)
+        dec = sum(v for k, v in m.items() if k.startswith("dec"))
+        heads = sum(v for k, v in m.items() if not k.startswith("dec"))
+        print(f"| {n} | {CANDIDATES[n]} | {(dec + heads) / 1e3:.1f} k | {dec / 1e3:.1f} k | {heads / 1e3:.1f} k |", flush=True)
+    (a.out / "default").write_text(names[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
