@@ -20,12 +20,9 @@ from .quant import set_mode
 
 
 
-def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:
-    torch.manual_seed(1234)
-    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context=arch))
-    # Make the encoder produce varied z so every z CDF is exercised.
-    for e in model.enc:
-        torch.nn.init.normal_(e.to_z.weight, std=0.3)
+def calibrate_synthetic(model: L3C) -> L3C:
+    """Calibrate an untrained model's quantizers on four synthetic 64 x 64 images, then
+    switch it to the integer (qat) path: ready for export."""
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:64, 0:64]
     set_mode(model, "calib")
@@ -35,6 +32,16 @@ def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid
             img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255)
             model(torch.from_numpy(img).permute(2, 0, 1)[None].float())
     set_mode(model, "qat")
+    return model
+
+
+def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:
+    torch.manual_seed(1234)
+    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context=arch))
+    # Make the encoder produce varied z so every z CDF is exercised.
+    for e in model.enc:
+        torch.nn.init.normal_(e.to_z.weight, std=0.3)
+    calibrate_synthetic(model)
     return export(model.eval(), out, name, {"note": "untrained test fixture; made by python -m l3c.fixture"})
 
 

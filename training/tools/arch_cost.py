@@ -23,8 +23,8 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from l3c.model import L3C, ModelConfig  # noqa: E402
+from l3c.fixture import calibrate_synthetic  # noqa: E402
 from l3c.onnx_export import export  # noqa: E402
-from l3c.quant import set_mode  # noqa: E402
 
 CANDIDATES = {
     "cf48b4": dict(Cf=48, B=4),  # the shipped shape (l3c-pyramid-v5)
@@ -77,16 +77,7 @@ def macs_per_pixel(d: Path, tile: int = 256) -> dict[str, float]:
 
 def make(name: str, kw: dict, out: Path) -> dict:
     torch.manual_seed(1234)
-    model = L3C(ModelConfig(K=10, rgb_context="pyramid", **kw))
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:64, 0:64]
-    set_mode(model, "calib")
-    with torch.no_grad():
-        for i in range(4):
-            img = 128 + 60 * np.sin(xx[..., None] / (4 + i) + np.arange(3)) + 40 * np.cos(yy[..., None] / (6 + i))
-            img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255)
-            model(torch.from_numpy(img).permute(2, 0, 1)[None].float())
-    set_mode(model, "qat")
+    model = calibrate_synthetic(L3C(ModelConfig(K=10, rgb_context="pyramid", **kw)))
     return export(model.eval(), out, name, {"note": f"untrained cost probe {kw}; made by tools/arch_cost.py"})
 
 
