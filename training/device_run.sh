@@ -8,7 +8,9 @@
 #   device run (from the repo root, carry training/.gpu-data):
 #     bash training/device_run.sh
 #   CPU smoke test:
-#     TRAIN_MIN=0.3 QAT_MIN=0.1 BATCH=4 OUT=/tmp/dev-out PY=training/.venv/bin/python bash training/device_run.sh
+#     TRAIN_MIN=0.3 QAT_MIN=0.1 BATCH=4 OUT=/tmp/dev-out PY=$PWD/training/.venv/bin/python bash training/device_run.sh
+#   A cheaper shape (issue 13; costs in models/l3c-pyramid-v5/README.md), from scratch:
+#     CF=32 NB=2 INIT= bash training/device_run.sh
 set -uo pipefail
 cd "$(dirname "$0")"
 OUT=${OUT:?set OUT to the folder that receives the results}
@@ -18,7 +20,10 @@ TRAIN_MIN=${TRAIN_MIN:-6}
 QAT_MIN=${QAT_MIN:-1.5}
 BATCH=${BATCH:-64}
 LR=${LR:-5e-4}
-INIT=${INIT:-checkpoints/l3c-pyramid-v1-step4000.pt}
+INIT=${INIT-checkpoints/l3c-pyramid-v1-step4000.pt}  # empty: from scratch
+CF=${CF:-48}
+NB=${NB:-4}
+HEAD_CH=${HEAD_CH:-0}
 RUN=runs/device
 export PYTHONUNBUFFERED=1
 rm -rf "$RUN" && mkdir -p "$RUN"
@@ -34,8 +39,8 @@ torch.save({k: v for k, v in ck.items() if k in ("config", "model", "step", "ema
 EOF
 }
 
-"$PY" -m l3c.train --data .gpu-data --out "$RUN" --init-from "$INIT" \
-  --rgb-context pyramid --Cf 48 --B 4 --K 10 \
+"$PY" -m l3c.train --data .gpu-data --out "$RUN" ${INIT:+--init-from "$INIT"} \
+  --rgb-context pyramid --Cf "$CF" --B "$NB" --head-ch "$HEAD_CH" --K 10 \
   --minutes "$TRAIN_MIN" --auto-steps --small-crop-frac 0 --crop 128 --batch "$BATCH" \
   --lr "$LR" --warmup 200 --eval-every 0.75 --ckpt-every 1000 --val-crop 256 --no-progress \
   2>&1 | tee "$OUT/train.log"
