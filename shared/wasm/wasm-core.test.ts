@@ -171,6 +171,33 @@ describe("wasm entropy core", () => {
     }
   });
 
+  it("finds the same z modes as the reference on sharp and on two-peaked priors", () => {
+    // sharp: one level holds more than half (the cores' early exit); two peaks: two levels
+    // near half each, on either side of the exit's threshold
+    const t = makeCase(5, 40, 24, 4);
+    const z = t.z[1];
+    const CK = z.C * t.K;
+    const r = rng(99);
+    for (const shape of ["sharp", "two peaks"]) {
+      const p = z.p.slice();
+      for (let i = 0; i < z.hw; i++)
+        for (let c = 0; c < z.C; c++)
+          for (let k = 0; k < t.K; k++) {
+            const at = i * 3 * CK + c * t.K + k;
+            if (shape === "sharp") p[at + 2 * CK] = r(-512, -313);
+            else {
+              p[at] = k < 2 ? r(0, 39) : -30000;
+              p[at + CK] = 256 * (8 + 2 * k) + r(-30, 29);
+              p[at + 2 * CK] = -512;
+            }
+          }
+      const ref = tsCore.zMode(p, z.C, t.K, 25, z.hw);
+      expect(new Set(ref).size, shape).toBeGreaterThan(1);
+      for (const core of cores)
+        expect(Buffer.from(core.zMode(p, z.C, t.K, 25, z.hw)).equals(Buffer.from(ref)), shape).toBe(true);
+    }
+  });
+
   it("each adaptive scheme changes the bytes, and a decoder with another cannot reproduce the pixels", () => {
     const t = makeCase(7, 64, 48, 4);
     const streams = [0, 1, 2, 3].map((a) => encode(tsCore, t, a));
