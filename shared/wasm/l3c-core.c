@@ -398,9 +398,13 @@ static inline uint32_t mix_encode(Coder *e, const Mix *m, int32_t v) {
 
 /* ln(x) for normal x > 0, to about 1e-4: x = f 2^e with f in [1, 2), ln f = 2 atanh(y) */
 static inline double ln_approx(double x) {
-  uint64_t u = __builtin_bit_cast(uint64_t, x);
-  int32_t e = (int32_t)((u >> 52) & 0x7ff) - 1023;
-  x = __builtin_bit_cast(double, (u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  union {
+    double d;
+    uint64_t u;
+  } v = {x}; /* not __builtin_bit_cast: gcc's C lacks it (the --native build) */
+  int32_t e = (int32_t)((v.u >> 52) & 0x7ff) - 1023;
+  v.u = (v.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+  x = v.d;
   double y = (x - 1.0) / (x + 1.0), y2 = y * y;
   return 0.6931471805599453 * e + 2.0 * y * (1.0 + y2 * (1.0 / 3.0 + y2 * (0.2 + y2 / 7.0)));
 }
