@@ -362,28 +362,35 @@ static inline double sig_abs(double d, double g) {
   return SIGMOID_Q20[i] + (((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * (qi & 255)) >> 8);
 }
 
+/* one component's Q20 share below the boundary at offset d from its mean */
+static inline double below(double d, double g) {
+  double s = sig_abs(d, g);
+  return d >= 0 ? s : 1048576.0 - s;
+}
+
+/* C(v) from the weighted sum f of the components' shares (0 < v < n) */
+static inline double scaled(const Mix *m, double f, int32_t v) {
+  return floor_((f * m->scale) / 34359738368.0) + v;
+}
+
 static inline double cdf(const Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 65536;
   double b = 256.0 * v - 128.0, f = 0;
-  for (int32_t j = 0; j < m->k; j++) {
-    double d = b - m->mu[j], s = sig_abs(d, m->g[j]);
-    f += m->w[j] * (d >= 0 ? s : 1048576.0 - s);
-  }
-  return floor_((f * m->scale) / 34359738368.0) + v;
+  for (int32_t j = 0; j < m->k; j++) f += m->w[j] * below(b - m->mu[j], m->g[j]);
+  return scaled(m, f, v);
 }
 
 /* cdf(m, v) and cdf(m, v + 1) in one pass over the components (0 < v, v + 1 < n) */
 static inline void cdf2(const Mix *m, int32_t v, double *c0, double *c1) {
   double b = 256.0 * v - 128.0, f0 = 0, f1 = 0;
   for (int32_t j = 0; j < m->k; j++) {
-    double d0 = b - m->mu[j], d1 = d0 + 256.0, g = m->g[j], w = m->w[j];
-    double s0 = sig_abs(d0, g), s1 = sig_abs(d1, g);
-    f0 += w * (d0 >= 0 ? s0 : 1048576.0 - s0);
-    f1 += w * (d1 >= 0 ? s1 : 1048576.0 - s1);
+    double d = b - m->mu[j], g = m->g[j], w = m->w[j];
+    f0 += w * below(d, g);
+    f1 += w * below(d + 256.0, g);
   }
-  *c0 = floor_((f0 * m->scale) / 34359738368.0) + v;
-  *c1 = floor_((f1 * m->scale) / 34359738368.0) + v + 1;
+  *c0 = scaled(m, f0, v);
+  *c1 = scaled(m, f1, v + 1);
 }
 
 static inline uint32_t mix_encode(Coder *e, const Mix *m, int32_t v) {
@@ -416,18 +423,23 @@ static inline double ln_approx(double x) {
  * quantile of t under the logistic of mean hm and scale hs (2.2 probes per pixel symbol
  * under adapt-3, against 3.4 from the heaviest component's mean, the choice without one).
  */
-static inline int32_t first_probe(const Mix *m, double t) {
-  double g;
-  if (m->hs > 0) {
-    g = m->hm + m->hs * (ln_approx(t + 0.5) - ln_approx(65536.5 - t));
-  } else {
-    int32_t best = 0;
-    for (int32_t j = 1; j < m->k; j++)
-      if (m->w[j] > m->w[best]) best = j;
-    g = m->mu[best] / 256.0;
-  }
-  g = floor_(g + 0.5);
+/* the level nearest x (symbol units), clamped to [0, n - 1] */
+static inline int32_t level_of(const Mix *m, double x) {
+  double g = floor_(x + 0.5);
   return !(g >= 0) ? 0 : (g > m->n - 1 ? m->n - 1 : (int32_t)g);
+}
+
+/* the level of the (first) heaviest component's mean */
+static inline int32_t heaviest_level(const Mix *m) {
+  int32_t best = 0;
+  for (int32_t j = 1; j < m->k; j++)
+    if (m->w[j] > m->w[best]) best = j;
+  return level_of(m, m->mu[best] / 256.0);
+}
+
+static inline int32_t first_probe(const Mix *m, double t) {
+  if (!(m->hs > 0)) return heaviest_level(m);
+  return level_of(m, m->hm + m->hs * (ln_approx(t + 0.5) - ln_approx(65536.5 - t)));
 }
 
 static inline int32_t mix_decode(Coder *d, const Mix *m) {
@@ -521,7 +533,7 @@ void EXPORT(l3c_z_mode)(const int32_t *p, int32_t C, int32_t K, int32_t L, int32
       /* A level holding more than half of the 65536 is the mode, and the only one: the
          others share less than half. z1 is sent at its mode because its priors are that
          sharp, so most symbols end with these two evaluations. */
-      int32_t v0 = first_probe(&m, 0);
+      int32_t v0 = heaviest_level(&m);
       if (cdf(&m, v0 + 1) - cdf(&m, v0) > 32768) {
         out[ch * hw + i] = (uint8_t)v0;
         continue;
