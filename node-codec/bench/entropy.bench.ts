@@ -16,7 +16,8 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import type { EntropyCore, StageGeometry, TileCoder, TileCoderOptions } from "../../shared/entropy-core.js";
 import { tsCore } from "../../shared/entropy-core.js";
-import { DEFAULT_TILE_SIZE } from "../../shared/format.js";
+import { DEFAULT_TILE_SIZE, tileGrid } from "../../shared/format.js";
+import { tileToRgb } from "../../shared/image.js";
 import { L3cTileModel } from "../../shared/l3c-model.js";
 import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
 import { readImage } from "../src/image-io.js";
@@ -69,14 +70,12 @@ type Call =
       K: number;
       L: number;
       hw: number;
-      n: number;
       sym: Uint8Array;
     }
   | { op: "stage"; geo: StageGeometry; params: Int32Array; K: number };
 interface Tile {
-  opts: TileCoderOptions;
+  opts: TileCoderOptions & { symbols: number };
   rgb: Uint8Array;
-  symbols: number;
   calls: Call[];
   bytes: Uint8Array;
 }
@@ -87,13 +86,7 @@ function recording(inner: EntropyCore, into: Tile[], rgbOf: () => Uint8Array): E
     ...inner,
     encoder(opts: TileCoderOptions & { symbols: number }): TileCoder {
       const c = inner.encoder(opts);
-      const tile: Tile = {
-        opts: { ...opts },
-        rgb: rgbOf(),
-        symbols: opts.symbols,
-        calls: [],
-        bytes: new Uint8Array(0),
-      };
+      const tile: Tile = { opts: { ...opts }, rgb: rgbOf(), calls: [], bytes: new Uint8Array(0) };
       into.push(tile);
       return {
         table(cdf, sym) {
@@ -110,7 +103,6 @@ function recording(inner: EntropyCore, into: Tile[], rgbOf: () => Uint8Array): E
             K,
             L,
             hw,
-            n: sym.length,
             sym: sym.slice(),
           });
         },
@@ -135,8 +127,31 @@ function replay(coder: TileCoder, t: Tile, rgb: Uint8Array, decode: boolean): vo
   for (const c of t.calls) {
     if (c.op === "table") coder.table(c.cdf, decode ? new Uint8Array(c.sym.length) : c.sym);
     else if (c.op === "z")
-      coder.z(c.level, c.params, c.C, c.K, c.L, c.hw, decode ? new Uint8Array(c.n) : c.sym);
+      coder.z(c.level, c.params, c.C, c.K, c.L, c.hw, decode ? new Uint8Array(c.sym.length) : c.sym);
     else coder.stage(c.geo, c.params, c.K, rgb);
+  }
+}
+
+/** A tile's recorded calls encoded by `core`: the bytes. */
+function encodeWith(core: EntropyCore, t: Tile): Uint8Array {
+  const e = core.encoder(t.opts);
+  try {
+    replay(e, t, t.rgb, false);
+    return e.finish();
+  } finally {
+    e.dispose();
+  }
+}
+
+/** The tile's reference bytes decoded by `core`: the pixels. */
+function decodeWith(core: EntropyCore, t: Tile): Uint8Array {
+  const rgb = new Uint8Array(t.rgb.length);
+  const d = core.decoder(t.bytes, t.opts);
+  try {
+    replay(d, t, rgb, true);
+    return rgb;
+  } finally {
+    d.dispose();
   }
 }
 
@@ -172,52 +187,32 @@ for (const [fi, f] of files.entries()) {
   const img = await readImage(f);
   if (img.channels !== 3) throw new Error(`${f}: ${img.channels} channels (the bench takes RGB)`);
   tiles.length = 0;
-  for (let y0 = 0; y0 < img.height; y0 += tileSize)
-    for (let x0 = 0; x0 < img.width; x0 += tileSize) {
-      const w = Math.min(tileSize, img.width - x0);
-      const h = Math.min(tileSize, img.height - y0);
-      current = new Uint8Array(w * h * 3);
-      for (let y = 0; y < h; y++)
-        current.set(
-          img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3),
-          y * w * 3,
-        );
+  const { cols, rows } = tileGrid(img.width, img.height, tileSize);
+  for (let ty = 0; ty < rows; ty++)
+    for (let tx = 0; tx < cols; tx++) {
+      const [x, y] = [tx * tileSize, ty * tileSize];
+      const w = Math.min(tileSize, img.width - x);
+      const h = Math.min(tileSize, img.height - y);
+      current = tileToRgb(img, x, y, w, h);
       await model.encodeTile(current, w, h);
     }
   for (const k of kinds) {
     const core = cores[k];
     for (const t of tiles) {
       // checked first: the reference's bytes, and the tile's pixels back
-      const e = core.encoder({ ...t.opts, symbols: t.symbols });
-      replay(e, t, t.rgb, false);
-      const bytes = e.finish();
-      e.dispose();
-      if (!Buffer.from(bytes).equals(Buffer.from(t.bytes)))
+      if (!Buffer.from(encodeWith(core, t)).equals(Buffer.from(t.bytes)))
         throw new Error(`${f}: core ${k} wrote other bytes`);
-      const rgb = new Uint8Array(t.rgb.length);
-      const d = core.decoder(t.bytes, t.opts);
-      replay(d, t, rgb, true);
-      d.dispose();
-      if (!Buffer.from(rgb).equals(Buffer.from(t.rgb)))
+      if (!Buffer.from(decodeWith(core, t)).equals(Buffer.from(t.rgb)))
         throw new Error(`${f}: core ${k} decoded other pixels`);
     }
     let enc = Number.POSITIVE_INFINITY;
     let dec = Number.POSITIVE_INFINITY;
     for (let r = 0; r < runs; r++) {
       let t0 = performance.now();
-      for (const t of tiles) {
-        const e = core.encoder({ ...t.opts, symbols: t.symbols });
-        replay(e, t, t.rgb, false);
-        e.finish();
-        e.dispose();
-      }
+      for (const t of tiles) encodeWith(core, t);
       enc = Math.min(enc, performance.now() - t0);
       t0 = performance.now();
-      for (const t of tiles) {
-        const d = core.decoder(t.bytes, t.opts);
-        replay(d, t, new Uint8Array(t.rgb.length), true);
-        d.dispose();
-      }
+      for (const t of tiles) decodeWith(core, t);
       dec = Math.min(dec, performance.now() - t0);
     }
     secs[k].enc += enc / 1000;
