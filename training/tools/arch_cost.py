@@ -42,14 +42,14 @@ for lv in (3, 2, 1):
         ROLE_SCALE[f"l{lv}p{p}"] = lv
 
 
-def conv_macs(g: onnx.ModelProto, tile: int) -> int:
+def conv_macs(g: onnx.ModelProto, role: str, tile: int) -> int:
     """Multiply-adds of every ConvInteger of one graph run on a tile x tile tile."""
+    side = tile >> ROLE_SCALE[role]
     for i in g.graph.input:
         dims = i.type.tensor_type.shape.dim
-        s = ROLE_SCALE[g.graph.name] if g.graph.name in ROLE_SCALE else 1
         for k in (2, 3):
             dims[k].ClearField("dim_param")
-            dims[k].dim_value = tile >> s
+            dims[k].dim_value = side
     g = onnx.shape_inference.infer_shapes(g)
     shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in g.graph.value_info}
     inits = {i.name: i for i in g.graph.initializer}
@@ -69,9 +69,7 @@ def macs_per_pixel(d: Path, tile: int = 256) -> dict[str, float]:
     for role, f in man["files"].items():
         if role == "encoder":
             continue
-        g = onnx.load(d / (f["file"] if isinstance(f, dict) else f))
-        g.graph.name = role
-        out[role] = conv_macs(g, tile) / tile**2
+        out[role] = conv_macs(onnx.load(d / f["file"]), role, tile) / tile**2
     return out
 
 

@@ -13,7 +13,7 @@ for (const dir of process.argv.slice(2)) {
   const per = {};
   for (const [role, f] of Object.entries(man.files)) {
     if (role === "encoder") continue;
-    const s = await ort.InferenceSession.create(readFileSync(join(dir, f.file ?? f)), {
+    const s = await ort.InferenceSession.create(readFileSync(join(dir, f.file)), {
       intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false, enableMemPattern: false,
     });
     const g = T >> grid(role);
