@@ -17,6 +17,10 @@
 
 #include <stdint.h>
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 #include "adapt-tables.h"
 #include "mixture-tables.h"
 
@@ -569,6 +573,9 @@ _Static_assert(NF == ADAPT_FEATURES && NSTAGES == ADAPT_STAGES, "adaptive-stage.
 _Static_assert(sizeof ADAPT_SD_EDGES / sizeof(double) == NSB - 1, "SD_EDGES");
 _Static_assert(sizeof ADAPT_ACT_EDGES / sizeof(double) == NACT - 1, "ACT_EDGES");
 
+#define RS 32
+_Static_assert(RS >= NF + 2 && RS % 8 == 0, "RS");
+
 typedef struct {
   double A[NF * NF], b[NF], theta[NF];
   int32_t dirty;
@@ -587,10 +594,10 @@ typedef struct {
   TempCtx *temps;  /* NSTAGES x 3 x NSB x NACT */
   /* The current grid row's regression samples per channel, added to A and b at the row's
      end: A and b are read only at row starts, and adding sample by sample per element in
-     coding order is the spec's arithmetic exactly (it only keeps each sum in a register). */
-  double *rowFw;   /* 3 x cap x NF: wt * F_i */
-  double *rowF;    /* 3 x cap x NF: F_j */
-  double *rowY;    /* 3 x cap: r */
+     coding order is the spec's arithmetic exactly (it only keeps each sum in a register).
+     A sample is RS doubles: rowF holds F_0..F_29, r (b's column) and 0; rowFw wt * F_i. */
+  double *rowFw;   /* 3 x cap x RS */
+  double *rowF;    /* 3 x cap x RS */
   int32_t rowCap, rowN[3];
 } Tile;
 
@@ -613,10 +620,9 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
     t->groups = l3c_alloc(NSTAGES * 3 * sizeof(Group));
     t->temps = l3c_alloc(NSTAGES * 3 * NSB * NACT * sizeof(TempCtx));
     t->rowCap = t->W / 2 + 1;
-    t->rowFw = l3c_alloc(3 * t->rowCap * NF * sizeof(double));
-    t->rowF = l3c_alloc(3 * t->rowCap * NF * sizeof(double));
-    t->rowY = l3c_alloc(3 * t->rowCap * sizeof(double));
-    if (!t->res || !t->err || !t->groups || !t->temps || !t->rowFw || !t->rowF || !t->rowY) return 0;
+    t->rowFw = l3c_alloc(3 * t->rowCap * RS * sizeof(double));
+    t->rowF = l3c_alloc(3 * t->rowCap * RS * sizeof(double));
+    if (!t->res || !t->err || !t->groups || !t->temps || !t->rowFw || !t->rowF) return 0;
   }
   return t;
 }
@@ -814,6 +820,109 @@ static inline int32_t temp_offset(const TempCtx *tc) {
 }
 
 /*
+ * A grid row's samples summed into [A | b] (b is column NF): for every element and
+ * k = 0..n-1 in order, s[j] += fw[k][i] x[k][j], each sum its own chain: the blocks below
+ * only choose which chains run side by side. A block is rows i and i + 1 (fw = rowFw + i)
+ * by ROW_BLOCK columns from j0 (x = rowF + j0); a column left of the diagonal or past NF
+ * is computed and dropped by row_sums, so that every block is full.
+ */
+#if defined(__wasm_simd128__)
+#define ROW_BLOCK 8 /* four f64x2 per row */
+static inline void row_block(double *s0, double *s1, const double *fw, const double *x, int32_t n) {
+  v128_t a0 = wasm_v128_load(s0), a1 = wasm_v128_load(s0 + 2), a2 = wasm_v128_load(s0 + 4),
+         a3 = wasm_v128_load(s0 + 6), b0 = wasm_v128_load(s1), b1 = wasm_v128_load(s1 + 2),
+         b2 = wasm_v128_load(s1 + 4), b3 = wasm_v128_load(s1 + 6);
+  for (int32_t k = 0; k < n; k++) {
+    const double *xk = x + k * RS;
+    const v128_t f = wasm_f64x2_splat(fw[k * RS]), g = wasm_f64x2_splat(fw[k * RS + 1]);
+    const v128_t x0 = wasm_v128_load(xk), x1 = wasm_v128_load(xk + 2), x2 = wasm_v128_load(xk + 4),
+                 x3 = wasm_v128_load(xk + 6);
+    a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(f, x0));
+    a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(f, x1));
+    a2 = wasm_f64x2_add(a2, wasm_f64x2_mul(f, x2));
+    a3 = wasm_f64x2_add(a3, wasm_f64x2_mul(f, x3));
+    b0 = wasm_f64x2_add(b0, wasm_f64x2_mul(g, x0));
+    b1 = wasm_f64x2_add(b1, wasm_f64x2_mul(g, x1));
+    b2 = wasm_f64x2_add(b2, wasm_f64x2_mul(g, x2));
+    b3 = wasm_f64x2_add(b3, wasm_f64x2_mul(g, x3));
+  }
+  wasm_v128_store(s0, a0);
+  wasm_v128_store(s0 + 2, a1);
+  wasm_v128_store(s0 + 4, a2);
+  wasm_v128_store(s0 + 6, a3);
+  wasm_v128_store(s1, b0);
+  wasm_v128_store(s1 + 2, b1);
+  wasm_v128_store(s1 + 4, b2);
+  wasm_v128_store(s1 + 6, b3);
+}
+#else
+#define ROW_BLOCK 4 /* eight scalar chains */
+static inline void row_block(double *s0, double *s1, const double *fw, const double *x, int32_t n) {
+  double a0 = s0[0], a1 = s0[1], a2 = s0[2], a3 = s0[3], b0 = s1[0], b1 = s1[1], b2 = s1[2], b3 = s1[3];
+  for (int32_t k = 0; k < n; k++) {
+    const double f = fw[k * RS], g = fw[k * RS + 1], *xk = x + k * RS;
+    const double x0 = xk[0], x1 = xk[1], x2 = xk[2], x3 = xk[3];
+    a0 += f * x0;
+    a1 += f * x1;
+    a2 += f * x2;
+    a3 += f * x3;
+    b0 += g * x0;
+    b1 += g * x1;
+    b2 += g * x2;
+    b3 += g * x3;
+  }
+  s0[0] = a0;
+  s0[1] = a1;
+  s0[2] = a2;
+  s0[3] = a3;
+  s1[0] = b0;
+  s1[1] = b1;
+  s1[2] = b2;
+  s1[3] = b3;
+}
+#endif
+
+static void row_sums(Group *g, const double *fw, const double *fs, int32_t N) {
+  _Static_assert(NF % 2 == 0 && RS % ROW_BLOCK == 0, "rows go in pairs, columns in blocks");
+  for (int32_t i = 0; i < NF; i += 2) {
+    double s[2][RS] __attribute__((aligned(16)));
+    const int32_t j0 = i & ~(ROW_BLOCK - 1);
+    for (int32_t r = 0; r < 2; r++) {
+      for (int32_t j = j0; j < RS; j++) s[r][j] = j < NF ? g->A[(i + r) * NF + j] : 0;
+      s[r][NF] = g->b[i + r];
+    }
+    for (int32_t j = j0; j < RS; j += ROW_BLOCK) row_block(s[0] + j, s[1] + j, fw + i, fs + j, N);
+    for (int32_t r = 0; r < 2; r++) {
+      for (int32_t j = i + r; j < NF; j++) g->A[(i + r) * NF + j] = s[r][j];
+      g->b[i + r] = s[r][NF];
+    }
+  }
+}
+
+/*
+ * The end of a grid row of an adaptive stage: the row's samples are added to A and b
+ * (each sum in sample order), then A, b and the temperature statistics decay.
+ */
+static void row_end(Tile *t, int32_t stage) {
+  for (int32_t c = 0; c < 3; c++) {
+    Group *g = &t->groups[stage * 3 + c];
+    const int32_t N = t->rowN[c];
+    const double *fw = t->rowFw + (uintptr_t)c * t->rowCap * RS, *fs = t->rowF + (uintptr_t)c * t->rowCap * RS;
+    row_sums(g, fw, fs, N);
+    t->rowN[c] = 0;
+    for (int32_t i = 0; i < NF; i++) {
+      for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= ADAPT_DECAY_LS;
+      g->b[i] *= ADAPT_DECAY_LS;
+    }
+  }
+  TempCtx *tc = &t->temps[stage * 3 * NSB * NACT];
+  for (int32_t i = 0; i < 3 * NSB * NACT; i++) {
+    tc[i].E *= ADAPT_DECAY_TEMP;
+    tc[i].S *= ADAPT_DECAY_TEMP;
+  }
+}
+
+/*
  * Code one pixel stage (see l3c-model.ts): positions (gy, gx) of a gh x gw grid with
  * pixel (gy step + oy, gx step + ox) inside the tile, raster order, R G B each.
  * stage: index 0..9 in coding order (0 = base); rgb: the tile's packed RGB (w x h x 3),
@@ -904,61 +1013,17 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           tc->S += vt;
           double wt = 1.0 / (sd * sd + 1.0);
           int32_t n = t->rowN[c]++;
-          double *fw = t->rowFw + ((uintptr_t)c * t->rowCap + n) * NF, *fs = t->rowF + ((uintptr_t)c * t->rowCap + n) * NF;
+          double *fw = t->rowFw + ((uintptr_t)c * t->rowCap + n) * RS, *fs = t->rowF + ((uintptr_t)c * t->rowCap + n) * RS;
           for (int32_t i = 0; i < NF; i++) {
             fw[i] = wt * F[i];
             fs[i] = F[i];
           }
-          t->rowY[c * t->rowCap + n] = yres;
+          fs[NF] = yres; /* fs[NF + 1..] stay 0 */
           g->dirty = 1;
         }
       }
     }
-    if (adapt) {
-      for (int32_t c = 0; c < 3; c++) {
-        Group *g = &t->groups[stage * 3 + c];
-        const int32_t N = t->rowN[c];
-        const double *fw = t->rowFw + (uintptr_t)c * t->rowCap * NF, *fs = t->rowF + (uintptr_t)c * t->rowCap * NF;
-        const double *ys = t->rowY + c * t->rowCap;
-        for (int32_t i = 0; i < NF; i++) {
-          /* four independent sums at a time (each still in sample order) */
-          int32_t j = i;
-          for (; j + 4 <= NF; j += 4) {
-            double a0 = g->A[i * NF + j], a1 = g->A[i * NF + j + 1], a2 = g->A[i * NF + j + 2],
-                   a3 = g->A[i * NF + j + 3];
-            for (int32_t k = 0; k < N; k++) {
-              const double f = fw[k * NF + i], *x = fs + k * NF + j;
-              a0 += f * x[0];
-              a1 += f * x[1];
-              a2 += f * x[2];
-              a3 += f * x[3];
-            }
-            g->A[i * NF + j] = a0;
-            g->A[i * NF + j + 1] = a1;
-            g->A[i * NF + j + 2] = a2;
-            g->A[i * NF + j + 3] = a3;
-          }
-          for (; j < NF; j++) {
-            double acc = g->A[i * NF + j];
-            for (int32_t k = 0; k < N; k++) acc += fw[k * NF + i] * fs[k * NF + j];
-            g->A[i * NF + j] = acc;
-          }
-          double accb = g->b[i];
-          for (int32_t k = 0; k < N; k++) accb += fw[k * NF + i] * ys[k];
-          g->b[i] = accb;
-        }
-        t->rowN[c] = 0;
-        for (int32_t i = 0; i < NF; i++) {
-          for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= ADAPT_DECAY_LS;
-          g->b[i] *= ADAPT_DECAY_LS;
-        }
-      }
-      TempCtx *tc = &t->temps[stage * 3 * NSB * NACT];
-      for (int32_t i = 0; i < 3 * NSB * NACT; i++) {
-        tc[i].E *= ADAPT_DECAY_TEMP;
-        tc[i].S *= ADAPT_DECAY_TEMP;
-      }
-    }
+    if (adapt) row_end(t, stage);
   }
 }
 
