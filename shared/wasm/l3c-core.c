@@ -668,28 +668,37 @@ static inline int32_t nb_at(const Tile *t, int32_t y, int32_t x, int32_t oy, int
   return a * t->W + b;
 }
 
+/*
+ * theta = (A + LAMBDA I)^-1 b by Cholesky, A n x n symmetric (upper triangle valid): every
+ * element of L, y and theta takes the spec's operations in the spec's order (its terms
+ * subtracted k ascending). The factor and the forward substitution run column by column,
+ * so that a column's elements, independent of each other, run side by side; the back
+ * substitution goes element by element. Lc[k n + i] = L_ik (column-major).
+ */
 static void solve(int32_t n, const double *A, const double *b, double *x) {
-  /* theta = (A + LAMBDA I)^-1 b by Cholesky, A n x n symmetric (upper triangle valid). */
-  double L[NF * NF], y[NF];
-  for (int32_t i = 0; i < n; i++) {
-    for (int32_t j = 0; j <= i; j++) {
-      double s = A[j * n + i] + (i == j ? ADAPT_LAMBDA : 0.0);
-      for (int32_t k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      if (i == j)
-        L[i * n + i] = sqrt_(s > ADAPT_PIVOT_MIN ? s : ADAPT_PIVOT_MIN);
-      else
-        L[i * n + j] = s / L[j * n + j];
+  double Lc[NF * NF], s[NF], y[NF];
+  for (int32_t j = 0; j < n; j++) {
+    s[j] = A[j * n + j] + ADAPT_LAMBDA;
+    for (int32_t i = j + 1; i < n; i++) s[i] = A[j * n + i] + 0.0;
+    for (int32_t k = 0; k < j; k++) {
+      const double *lk = Lc + k * n, ljk = lk[j];
+      for (int32_t i = j; i < n; i++) s[i] -= lk[i] * ljk;
     }
+    const double d = sqrt_(s[j] > ADAPT_PIVOT_MIN ? s[j] : ADAPT_PIVOT_MIN);
+    Lc[j * n + j] = d;
+    for (int32_t i = j + 1; i < n; i++) Lc[j * n + i] = s[i] / d;
   }
-  for (int32_t i = 0; i < n; i++) {
-    double s = b[i];
-    for (int32_t k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-    y[i] = s / L[i * n + i];
+  for (int32_t i = 0; i < n; i++) s[i] = b[i];
+  for (int32_t k = 0; k < n; k++) {
+    const double *lk = Lc + k * n, yk = s[k] / lk[k];
+    y[k] = yk;
+    for (int32_t i = k + 1; i < n; i++) s[i] -= lk[i] * yk;
   }
   for (int32_t i = n - 1; i >= 0; i--) {
-    double s = y[i];
-    for (int32_t k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
+    const double *li = Lc + i * n;
+    double t = y[i];
+    for (int32_t k = i + 1; k < n; k++) t -= li[k] * x[k];
+    x[i] = t / li[i];
   }
 }
 
