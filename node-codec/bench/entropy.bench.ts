@@ -7,11 +7,16 @@
  * Every core must write the reference's bytes and decode them to the tile's
  * pixels before anything is timed. One thread, no workers: the table is the coder loop's
  * cost, without onnxruntime's (see bench:profile for the split of a whole decode).
+ * The cores take turns tile by tile, and each core's time is the sum over tiles of its
+ * best run: this machine's speed drifts by 10-20% within a minute, which whole-run
+ * timings of one core after another cannot tell from a change.
+ * `--against <dir>` adds each selected wasm build as found in <dir> (e.g. a copy of
+ * shared/wasm/build from before a change), timed in the same turns.
  *
- *   npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n]
+ *   npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n] [--against dir]
  */
-import { readdirSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import type { EntropyCore, StageGeometry, TileCoder, TileCoderOptions } from "../../shared/entropy-core.js";
@@ -20,9 +25,11 @@ import { DEFAULT_TILE_SIZE, tileGrid } from "../../shared/format.js";
 import { tileToRgb } from "../../shared/image.js";
 import { L3cTileModel } from "../../shared/l3c-model.js";
 import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
+import { wasmCore } from "../../shared/wasm/wasm-core.js";
 import { readImage } from "../src/image-io.js";
 import { defaultModel, listModels, readGraph } from "../src/model-store.js";
 import { CORE_KINDS, type CoreKind, entropyCore } from "../src/runtime-options.js";
+import { wasmPath } from "../src/wasm-core-node.js";
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,10 +39,11 @@ const { values: o, positionals } = parseArgs({
     cores: { type: "string" },
     runs: { type: "string" },
     "tile-size": { type: "string" },
+    against: { type: "string" },
   },
 });
 const usage =
-  "usage: npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n]";
+  "usage: npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n] [--against dir]";
 if (!positionals.length) {
   console.error(usage);
   process.exit(2);
@@ -172,14 +180,16 @@ const model = new L3cTileModel(
   runner,
   recording(tsCore, tiles, () => current),
 );
-const cores = Object.fromEntries(kinds.map((k) => [k, entropyCore({ core: k })])) as Record<
-  CoreKind,
-  EntropyCore
->;
-const secs = Object.fromEntries(kinds.map((k) => [k, { enc: 0, dec: 0 }])) as Record<
-  CoreKind,
-  { enc: number; dec: number }
->;
+/** The cores timed: the selected kinds, then (--against) their wasm builds from another folder. */
+const cores: [name: string, core: EntropyCore][] = kinds.map((k) => [k, entropyCore({ core: k })]);
+if (o.against)
+  for (const k of kinds) {
+    if (k === "ts") continue;
+    const file = join(o.against, basename(wasmPath(k)));
+    const name = `${k} (${file})`;
+    cores.push([name, wasmCore(new WebAssembly.Module(readFileSync(file)), name)]);
+  }
+const secs = cores.map(() => ({ enc: 0, dec: 0 }));
 let pixels = 0;
 let tileCount = 0;
 
@@ -196,28 +206,36 @@ for (const [fi, f] of files.entries()) {
       current = tileToRgb(img, x, y, w, h);
       await model.encodeTile(current, w, h);
     }
-  for (const k of kinds) {
-    const core = cores[k];
+  for (const [name, core] of cores)
     for (const t of tiles) {
       // checked first: the reference's bytes, and the tile's pixels back
       if (!Buffer.from(encodeWith(core, t)).equals(Buffer.from(t.bytes)))
-        throw new Error(`${f}: core ${k} wrote other bytes`);
+        throw new Error(`${f}: core ${name} wrote other bytes`);
       if (!Buffer.from(decodeWith(core, t)).equals(Buffer.from(t.rgb)))
-        throw new Error(`${f}: core ${k} decoded other pixels`);
+        throw new Error(`${f}: core ${name} decoded other pixels`);
     }
-    let enc = Number.POSITIVE_INFINITY;
-    let dec = Number.POSITIVE_INFINITY;
-    for (let r = 0; r < runs; r++) {
-      let t0 = performance.now();
-      for (const t of tiles) encodeWith(core, t);
-      enc = Math.min(enc, performance.now() - t0);
-      t0 = performance.now();
-      for (const t of tiles) decodeWith(core, t);
-      dec = Math.min(dec, performance.now() - t0);
+  // the cores take turns tile by tile; each keeps its best run per tile
+  const best = cores.map(() =>
+    tiles.map(() => ({ enc: Number.POSITIVE_INFINITY, dec: Number.POSITIVE_INFINITY })),
+  );
+  for (let r = 0; r < runs; r++)
+    tiles.forEach((t, ti) => {
+      cores.forEach(([, core], ci) => {
+        const b = best[ci][ti];
+        let t0 = performance.now();
+        encodeWith(core, t);
+        b.enc = Math.min(b.enc, performance.now() - t0);
+        t0 = performance.now();
+        decodeWith(core, t);
+        b.dec = Math.min(b.dec, performance.now() - t0);
+      });
+    });
+  best.forEach((per, ci) => {
+    for (const b of per) {
+      secs[ci].enc += b.enc / 1000;
+      secs[ci].dec += b.dec / 1000;
     }
-    secs[k].enc += enc / 1000;
-    secs[k].dec += dec / 1000;
-  }
+  });
   pixels += img.width * img.height;
   tileCount += tiles.length;
   process.stderr.write(`\r${fi + 1}/${files.length} images`);
@@ -228,10 +246,12 @@ await runner.release();
 const mp = pixels / 1e6;
 console.log(
   `\n${files.length} images, ${tileCount} tiles of ${tileSize}, ${mp.toFixed(2)} MP, model ${entry.name} (adapt ${entry.manifest.config.adapt ?? "none"}): ` +
-    `every core wrote the reference's bytes and decoded them to the pixels. Best of ${runs} runs, one thread.\n`,
+    `every core wrote the reference's bytes and decoded them to the pixels. Per tile the best of ${runs} runs, cores in turn, one thread.\n`,
 );
 console.log("| core | encode s | decode s | decode MP/s | decode ns per subpixel |\n|---|---|---|---|---|");
-for (const k of kinds)
+for (const [ci, [name]] of cores.entries()) {
+  const { enc, dec } = secs[ci];
   console.log(
-    `| ${k} | ${secs[k].enc.toFixed(2)} | ${secs[k].dec.toFixed(2)} | ${(mp / secs[k].dec).toFixed(3)} | ${((secs[k].dec / (3 * pixels)) * 1e9).toFixed(0)} |`,
+    `| ${name} | ${enc.toFixed(2)} | ${dec.toFixed(2)} | ${(mp / dec).toFixed(3)} | ${((dec / (3 * pixels)) * 1e9).toFixed(0)} |`,
   );
+}
