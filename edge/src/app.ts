@@ -3,7 +3,8 @@
  * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c only to
  * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG decoded from the stored
  * `.l3c` by the backend; variants.ts), `?codec=` forces a variant, `?info` describes the
- * stream, `HEAD` answers from the stream header. The first request for an image encodes
+ * stream (and whether it is stale), `HEAD` answers from the stream header (no dimensions
+ * for a stale one). The first request for an image encodes
  * it through the backend and stores `<key>.l3c` next to it (and replaces a stream whose
  * original was overwritten since, getStream). Responses are cached (Cache
  * API) per key, variant and model; a hit calls neither the origin nor the backend.
@@ -22,7 +23,7 @@ import {
 import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
 import { DemoError } from "./demo.js";
 import { KeyError, parseObjectPath } from "./keys.js";
-import { createOrigin, type Origin, OriginError } from "./origin.js";
+import { createOrigin, type Origin, OriginError, type OriginObject } from "./origin.js";
 import { chooseVariant, VariantError } from "./variants.js";
 import { AssetsError, webRoutes } from "./web-routes.js";
 
@@ -81,18 +82,26 @@ function waitUntil(c: Context<Env>, p: Promise<unknown>): void {
 }
 
 /**
- * The stored stream, encoding (and storing) it on first use. A stored stream whose
- * `source-etag` is not the original's ETag any more (the original was overwritten) is
- * stale: the original is encoded again and replaces it (only if it is still the stream
- * read). A stream whose original is gone is served as it is: it may be the only copy.
+ * A stored stream is stale when its `source-etag` is not the original's ETag any more (the
+ * original was overwritten since it was encoded). One whose original is gone is not: it
+ * may be the only copy.
+ */
+async function isStale(b: Built, bucket: string, key: string, stored: OriginObject): Promise<boolean> {
+  const source = stored.metadata["source-etag"];
+  const now = source ? await b.origin.get(bucket, key, 1) : null;
+  return now !== null && now.etag !== source;
+}
+
+/**
+ * The stored stream, encoding (and storing) it on first use. A stale stream (isStale) is
+ * replaced: the original is encoded again and stored over it (only if it is still the
+ * stream read). A stream whose original is gone is served as it is.
  */
 async function getStream(c: Context<Env>, b: Built, bucket: string, key: string): Promise<Uint8Array | null> {
   const stored = await b.origin.get(bucket, `${key}.l3c`);
   if (stored) {
     parseHeader(stored.body); // a corrupt stored stream is an origin error, never served
-    const source = stored.metadata["source-etag"];
-    const now = source ? await b.origin.get(bucket, key, 1) : null;
-    if (!now || now.etag === source) return stored.body;
+    if (!(await isStale(b, bucket, key, stored))) return stored.body;
   }
   const original = await b.origin.get(bucket, key);
   if (!original) return stored ? stored.body : null;
@@ -157,6 +166,8 @@ export function createEdgeApp() {
       if (!o) return jsonError(404, "NOT_ENCODED", "no .l3c stream for this key yet");
       const h = parseHeader(o.body, undefined, true);
       const last = h.tiles[h.tiles.length - 1];
+      // stale: the stream describes an original overwritten since; the next GET replaces it
+      const stale = await isStale(b, bucket, key, o);
       return c.json(
         {
           bucket,
@@ -169,6 +180,7 @@ export function createEdgeApp() {
           tiles: h.tileCount,
           bytes: last.offset + last.length,
           bpsp: bitsPerSubpixel(last.offset + last.length, h),
+          stale,
         },
         200,
         { "Cache-Control": "no-store" },
@@ -181,9 +193,11 @@ export function createEdgeApp() {
     const isPrivate = c.req.header("Authorization") !== undefined || c.req.header("Cookie") !== undefined;
 
     if (c.req.method === "HEAD") {
+      // no stream yet, or a stale one (a GET encodes the original anew): what a GET would
+      // serve is not known without encoding, so only the type is said
       const o = await b.origin.get(bucket, `${key}.l3c`, HEADER_PREFIX);
-      if (!o) {
-        if (!(await b.origin.get(bucket, key, 1))) return new Response(null, { status: 404 });
+      if (!o || (await isStale(b, bucket, key, o))) {
+        if (!o && !(await b.origin.get(bucket, key, 1))) return new Response(null, { status: 404 });
         return new Response(null, { status: 200, headers: { ...common, "Content-Type": variant } });
       }
       const h = parseHeader(o.body, undefined, true);

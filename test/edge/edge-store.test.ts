@@ -4,8 +4,8 @@
  * (shared/http/attestation.ts), with `If-None-Match: *`, so concurrent first requests
  * write once and a stream stored by the hook is never overwritten; a backend answer that
  * does not match its Content-Digest is an error, neither served nor stored; a stream
- * whose original was overwritten is encoded again and replaced, and a stream whose
- * original is gone is still served.
+ * whose original was overwritten is encoded again and replaced (HEAD and ?info say it is
+ * stale until then), and a stream whose original is gone is still served.
  */
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Miniflare } from "miniflare";
@@ -149,6 +149,47 @@ describe("edge: storing encoded streams", () => {
     expect(now.ETag).not.toBe(first.ETag);
     const orig = await s3.client.send(new HeadObjectCommand({ Bucket: "images", Key: key }));
     expect(now.Metadata?.["source-etag"]).toBe(orig.ETag);
+  });
+
+  it("HEAD and ?info tell a stale stream: no dimensions of the old original, stale: true until a GET replaces it", async () => {
+    const key = "resized.png";
+    const sized = (w: number, h: number) => {
+      const img = syntheticImage(w, h, 3, 9);
+      return sharp(img.data, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer();
+    };
+    const put = async (body: Buffer) =>
+      s3.client.send(new PutObjectCommand({ Bucket: "images", Key: key, Body: body }));
+    const info = async (edge: Miniflare) =>
+      (await (await edge.dispatchFetch(`http://edge.test/images/${key}?info`)).json()) as {
+        width: number;
+        stale: boolean;
+      };
+    const head = (edge: Miniflare) =>
+      edge.dispatchFetch(`http://edge.test/images/${key}`, { method: "HEAD" });
+    await put(await sized(64, 48));
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      await (await fetchL3c(edge, key)).arrayBuffer();
+      for (let i = 0; i < 50 && !(await exists(`${key}.l3c`)); i++) await settle();
+      expect(await info(edge)).toMatchObject({ width: 64, stale: false });
+      expect((await head(edge)).headers.get("X-L3C-Width")).toBe("64");
+    });
+    const first = await headL3c(key);
+    await put(await sized(40, 24));
+    await withEdge(`http://127.0.0.1:${backend.port}`, async (edge) => {
+      expect(await info(edge)).toMatchObject({ width: 64, stale: true });
+      const h = await head(edge);
+      expect(h.status).toBe(200);
+      expect(h.headers.get("X-L3C-Width")).toBeNull();
+      expect(h.headers.get("Content-Length")).toBeNull();
+      const r = await fetchL3c(edge, key);
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+      for (let i = 0; i < 50 && (await headL3c(key)).ETag === first.ETag; i++) await settle();
+      expect(await info(edge)).toMatchObject({ width: 40, stale: false });
+      expect((await head(edge)).headers.get("X-L3C-Width")).toBe("40");
+    });
   });
 
   it("a stream whose original is gone is still served (it may be the only copy)", async () => {
