@@ -173,10 +173,15 @@ class R2Origin implements Origin {
     replacing?: string,
   ) {
     // R2 answers null instead of writing when the condition fails: someone else decided.
+    // Create: only where no object exists (etagDoesNotMatch "*", S3's If-None-Match: *);
+    // replace: only the object read (etagMatches its ETag, S3's If-Match).
+    const onlyIf = replacing
+      ? { etagMatches: replacing.replace(/^W\//, "").replace(/"/g, "") }
+      : { etagDoesNotMatch: "*" };
     await this.bucket(bucket).put(key, body, {
       httpMetadata: { contentType },
       customMetadata: metadata,
-      ...(replacing ? { onlyIf: { etagMatches: replacing.replace(/^W\//, "").replace(/"/g, "") } } : {}),
+      onlyIf,
     });
   }
 }
