@@ -1,9 +1,10 @@
 /**
  * Builds shared/wasm/l3c-core.c: writes its table headers from the normative TypeScript
  * tables (mixture-tables.ts, adapt-tables.ts, adaptive-stage.ts: one source), then
- * compiles it with clang to wasm32, scalar and SIMD128 (auto-vectorized: no
- * floating-point reassociation without -ffast-math, so both builds compute the same
- * doubles), into shared/wasm/build/. `--native` also builds a shared library with the
+ * compiles it with clang to wasm32, scalar and SIMD128 (auto-vectorized, and f64x2
+ * intrinsics in the adaptive stage's row update: no floating-point reassociation without
+ * -ffast-math and no FMA contraction, so both builds compute the same doubles), into
+ * shared/wasm/build/. `--native` also builds a shared library with the
  * host C compiler for tools (training/, benchmarks).
  *
  *   npx tsx shared/wasm/build.ts [--native]
