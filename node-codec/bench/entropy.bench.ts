@@ -15,7 +15,7 @@
  *
  *   npm run bench:entropy -- <folder|image>... [--limit n] [--model name] [--cores wasm-simd,wasm,ts] [--runs n] [--tile-size n] [--against dir]
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
@@ -186,6 +186,10 @@ if (o.against)
   for (const k of kinds) {
     if (k === "ts") continue;
     const file = join(o.against, basename(wasmPath(k)));
+    if (!existsSync(file)) {
+      console.error(`--against: ${file} does not exist (a folder holding a ${k} build)\n${usage}`);
+      process.exit(2);
+    }
     const name = `${k} (${file})`;
     cores.push([name, wasmCore(new WebAssembly.Module(readFileSync(file)), name)]);
   }
