@@ -8,10 +8,19 @@
 const digest = async (s: string) =>
   new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
 
-/** True when `header` is `Bearer <token>` (the scheme is case-sensitive here, as it always was). */
+/**
+ * The scheme and the spaces after it. RFC 9110 §11.1: the auth scheme is
+ * case-insensitive; §11.4: one or more spaces separate it from the credential.
+ */
+const SCHEME = /^bearer +/i;
+
+/** True when `header` is `Bearer <token>`, the scheme in any case (`bearer`, `BEARER`). */
 export async function checkBearer(header: string | undefined, token: string): Promise<boolean> {
-  if (!header?.startsWith("Bearer ")) return false;
-  const [a, b] = await Promise.all([digest(header.slice(7)), digest(token)]);
+  const scheme = header === undefined ? null : SCHEME.exec(header);
+  if (!header || !scheme) return false;
+  const credential = header.slice(scheme[0].length);
+  if (!credential) return false;
+  const [a, b] = await Promise.all([digest(credential), digest(token)]);
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
   return diff === 0;
