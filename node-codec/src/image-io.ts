@@ -45,7 +45,10 @@ export function parsePnm(b: Uint8Array, maxPixels = 2 ** 28): RawImage | undefin
   return { width, height, channels, data: b.slice(start, start + n) };
 }
 
-/** Decode PNG, JPEG, WebP, TIFF, PNM, ... into 8-bit gray, RGB or RGBA pixels. */
+/**
+ * Decode PNG, JPEG, WebP, TIFF, PNM, ... into 8-bit gray, RGB or RGBA pixels. A gray file
+ * (sharp's space `b-w`, with or without an opaque alpha) comes back as 1 channel.
+ */
 export async function readImage(input: string | Uint8Array, maxPixels = 2 ** 28): Promise<RawImage> {
   const bytes = typeof input === "string" ? new Uint8Array(await readFile(input)) : input;
   const pnm = parsePnm(bytes, maxPixels);
@@ -86,8 +89,27 @@ export async function readImage(input: string | Uint8Array, maxPixels = 2 ** 28)
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     throw new L3cError("UNSUPPORTED_IMAGE", `${channels} channels`);
   }
+  if (meta.space === "b-w" && channels !== 1) {
+    const gray = grayOf(data, channels);
+    if (gray) return { width, height, channels: 1, data: gray };
+  }
   if (data.byteOffset % 1 !== 0) data = data.slice();
   return { width, height, channels, data };
+}
+
+/**
+ * The one channel of a gray image that sharp handed back as RGB(A) (its raw output is
+ * sRGB: each gray value copied to R, G and B): undefined unless every pixel has R = G = B
+ * and an opaque alpha, so the gray image is exactly the pixels sharp read.
+ */
+function grayOf(data: Uint8Array, channels: 3 | 4): Uint8Array | undefined {
+  const g = new Uint8Array(data.length / channels);
+  for (let i = 0, j = 0; j < g.length; i += channels, j++) {
+    const v = data[i];
+    if (data[i + 1] !== v || data[i + 2] !== v || (channels === 4 && data[i + 3] !== 255)) return undefined;
+    g[j] = v;
+  }
+  return g;
 }
 
 /** What `l3c decode` writes to files. */
@@ -103,7 +125,10 @@ export function formatFromPath(path: string): OutputFormat {
   throw invalidOption("output", "a .png, .webp, .ppm or .pgm file", path);
 }
 
-/** Encode pixels losslessly as PNG, WebP, AVIF or PPM/PGM (alpha dropped there: it is 255). */
+/**
+ * Encode pixels losslessly as PNG, WebP, AVIF or PPM/PGM (alpha dropped there: it is 255).
+ * 1 channel is a gray PNG or a PGM (P5); WebP has no gray, so it is RGB with R = G = B.
+ */
 export async function encodeImageFile(img: RawImage, format: ImageFormat): Promise<Uint8Array> {
   if (format === "ppm") {
     const gray = img.channels === 1;
@@ -120,7 +145,8 @@ export async function encodeImageFile(img: RawImage, format: ImageFormat): Promi
   const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
   const buf =
     format === "png"
-      ? await s.png({ compressionLevel: 6 }).toBuffer()
+      ? // a 1-channel image as a gray PNG: sharp writes RGB unless told the colour space
+        await (img.channels === 1 ? s.toColourspace("b-w") : s).png({ compressionLevel: 6 }).toBuffer()
       : format === "webp"
         ? await s.webp({ lossless: true }).toBuffer()
         : await s.avif({ lossless: true }).toBuffer();
