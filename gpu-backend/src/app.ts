@@ -20,7 +20,9 @@ import {
   VERIFIED_PIXELS,
 } from "../../shared/http/attestation.js";
 import { checkBearer } from "../../shared/http/bearer.js";
+import type { RawImage } from "../../shared/image.js";
 import { readOptions } from "../../shared/options.js";
+import { ApiError } from "./api-error.js";
 import type { BackendConfig } from "./config.js";
 import { createMetrics } from "./metrics.js";
 import { OPENAPI } from "./openapi.js";
@@ -43,6 +45,35 @@ function errorBody(code: string, message: string, detail?: string) {
   return { error: { code, message, ...(detail ? { detail } : {}) } };
 }
 
+/** What /v1/encode reads; 415 says it in these words (why this image: detail). */
+export const NOT_AN_IMAGE =
+  "not an image this service reads (PNG, JPEG, WebP, TIFF, PNM; 8-bit samples, one frame, opaque)";
+
+/** The request's image, refused in the words of a request (the codec's speak of streams). */
+async function readRequestImage(body: Uint8Array, maxPixels: number): Promise<RawImage> {
+  try {
+    return await readImage(body, maxPixels);
+  } catch (e) {
+    if (e instanceof L3cError && e.code === "UNSUPPORTED_IMAGE") throw ApiError.from(e, NOT_AN_IMAGE);
+    if (e instanceof L3cError && e.code === "LIMIT_EXCEEDED")
+      throw ApiError.from(e, `image has more pixels than this service takes (${maxPixels})`);
+    throw e;
+  }
+}
+
+/** The id of the model `?model=` names (name, id or id prefix), or 422 saying which exist. */
+function requestedModel(codec: Codec, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  try {
+    return codec.model(name).id;
+  } catch (e) {
+    // model-store's detail is the whole sentence: "unknown model x: expected one of ...".
+    if (e instanceof L3cError && e.code === "UNKNOWN_MODEL")
+      throw ApiError.from(e, e.detail ?? e.message, "");
+    throw e;
+  }
+}
+
 export function createApp({ config, codec, provider }: AppDeps) {
   const scheduler = new Scheduler(config.maxConcurrency, config.maxQueue, config.queueTimeoutMs);
   const metrics = createMetrics(scheduler);
@@ -59,9 +90,17 @@ export function createApp({ config, codec, provider }: AppDeps) {
   });
 
   app.onError((err, c) => {
+    if (err instanceof ApiError)
+      return c.json(errorBody(err.code, err.message, err.detail), err.status as 400);
     if (err instanceof L3cError) {
       if (err.code === "DEADLINE_EXCEEDED") c.header("Retry-After", "5");
+      else if (err.status >= 500) console.error(err);
       return c.json(errorBody(err.code, err.message, err.detail), err.status as 400);
+    }
+    if (c.req.raw.signal.aborted || (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+      // The body never fully came: the client left, or Node closed a too-slow upload with
+      // 408 (server.ts). Nobody reads this answer; it is counted, not logged.
+      return c.json(errorBody("REQUEST_TIMEOUT", "the request body was not received"), 408);
     }
     if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
       c.header("Retry-After", "1");
@@ -118,11 +157,11 @@ export function createApp({ config, codec, provider }: AppDeps) {
 
   v1.post("/encode", async (c) => {
     const tile = readOptions({ tile: c.req.query("tile") }).value("tile", expectTileSize);
-    const model = c.req.query("model");
+    const model = requestedModel(codec, c.req.query("model"));
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
     const result = await scheduler.run(async () => {
-      const img = await readImage(body, config.maxPixels);
+      const img = await readRequestImage(body, config.maxPixels);
       const r = await codec.encode(img, {
         model,
         tileSize: tile,
@@ -161,6 +200,28 @@ export function createApp({ config, codec, provider }: AppDeps) {
     const out = await scheduler.run(async () => {
       const img = await codec.decode(body, { limits, signal: AbortSignal.timeout(config.requestTimeoutMs) });
       metrics.megapixels.inc({ op: "decode" }, (img.width * img.height) / 1e6);
+      return encodeImageFile(img, DECODE_TYPES[type]);
+    });
+    return c.body(out as Uint8Array<ArrayBuffer>, 200, { "Content-Type": type, Vary: "Accept" });
+  });
+
+  // An image converted losslessly to PNG, WebP or AVIF without an l3c encode: what the
+  // edge serves on a key's first request while the encode runs in the background.
+  v1.post("/convert", async (c) => {
+    const type = negotiate(c.req.header("Accept"), Object.keys(DECODE_TYPES)) as
+      | keyof typeof DECODE_TYPES
+      | undefined;
+    if (!type) {
+      return c.json(
+        errorBody("NOT_ACCEPTABLE", "Accept allows none of image/png, image/webp, image/avif"),
+        406,
+      );
+    }
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
+    const out = await scheduler.run(async () => {
+      const img = await readImage(body, config.maxPixels);
+      metrics.megapixels.inc({ op: "convert" }, (img.width * img.height) / 1e6);
       return encodeImageFile(img, DECODE_TYPES[type]);
     });
     return c.body(out as Uint8Array<ArrayBuffer>, 200, { "Content-Type": type, Vary: "Accept" });

@@ -35,6 +35,12 @@ export interface BackendConfig {
   queueTimeoutMs: number;
   /** Longest a request may be coded; checked between tiles (L3C_REQUEST_TIMEOUT_MS, default 300000). */
   requestTimeoutMs: number;
+  /**
+   * Longest a client may take to send a whole request, headers and body
+   * (L3C_UPLOAD_TIMEOUT_MS, default {@link defaultUploadTimeoutMs}); then 408 and the
+   * connection is closed, so a client that dribbles its body holds no socket or memory.
+   */
+  uploadTimeoutMs: number;
   /** onnxruntime threads per worker (L3C_THREADS, default: cores / workers). */
   threads?: number;
   /** Models folder (L3C_MODELS_DIR, default: the repository's models/). */
@@ -47,6 +53,17 @@ export interface BackendConfig {
 
 export class ConfigError extends Error {}
 
+/** The slowest upload the default upload timeout allows for: 1 MiB/s. */
+export const MIN_UPLOAD_BYTES_PER_S = 1024 * 1024;
+
+/**
+ * 60 s, or longer when the body limit needs it at {@link MIN_UPLOAD_BYTES_PER_S}
+ * (64 MiB, the default limit: 64 s).
+ */
+export function defaultUploadTimeoutMs(maxBodyBytes: number): number {
+  return Math.max(60_000, Math.ceil((maxBodyBytes / MIN_UPLOAD_BYTES_PER_S) * 1000));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
   const o = readOptions(env, { error: (m) => new ConfigError(m) });
   const token = o.text("L3C_BACKEND_TOKEN") ?? "";
@@ -54,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig 
     throw new ConfigError("L3C_BACKEND_TOKEN must be set to a secret of at least 16 characters");
   }
   const workers = o.integer("L3C_WORKERS", 0, 256, defaultWorkers());
+  const maxBodyBytes = o.integer("L3C_MAX_BODY_BYTES", 1024, 2 ** 31, 64 * 1024 * 1024);
   return {
     port: o.integer("PORT", 0, 65535, 8788),
     host: o.text("HOST") ?? "127.0.0.1",
@@ -61,10 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig 
     workers,
     maxConcurrency: o.integer("L3C_MAX_CONCURRENCY", 1, 64, Math.max(1, workers)),
     maxQueue: o.integer("L3C_MAX_QUEUE", 0, 10_000, 8),
-    maxBodyBytes: o.integer("L3C_MAX_BODY_BYTES", 1024, 2 ** 31, 64 * 1024 * 1024),
+    maxBodyBytes,
     maxPixels: o.integer("L3C_MAX_PIXELS", 1, 2 ** 28, 50_000_000),
     queueTimeoutMs: o.integer("L3C_QUEUE_TIMEOUT_MS", 1, 3_600_000, 30_000),
     requestTimeoutMs: o.integer("L3C_REQUEST_TIMEOUT_MS", 1, 3_600_000, 300_000),
+    uploadTimeoutMs: o.integer("L3C_UPLOAD_TIMEOUT_MS", 100, 3_600_000, defaultUploadTimeoutMs(maxBodyBytes)),
     threads: o.integer("L3C_THREADS", 1, 256),
     modelsDir: o.text("L3C_MODELS_DIR"),
     runtime: o.oneOf("L3C_RUNTIME", RUNTIMES, "node"),

@@ -15,7 +15,11 @@ const error = {
           error: {
             type: "object",
             required: ["code", "message"],
-            properties: { code: { type: "string" }, message: { type: "string" }, detail: { type: "string" } },
+            properties: {
+              code: { type: "string", description: "stable, for programs (e.g. UNKNOWN_MODEL)" },
+              message: { type: "string", description: "what failed, in plain words" },
+              detail: { type: "string", description: "context for people; may quote the image library" },
+            },
           },
         },
       },
@@ -34,7 +38,12 @@ export const OPENAPI = {
         summary:
           "Encode an image (PNG, JPEG, WebP, TIFF, PNM) losslessly; the stream is verified before it is returned.",
         parameters: [
-          { name: "model", in: "query", schema: { type: "string" }, description: "model name or id" },
+          {
+            name: "model",
+            in: "query",
+            schema: { type: "string" },
+            description: "model name or id (422 UNKNOWN_MODEL if none matches)",
+          },
           {
             name: "tile",
             in: "query",
@@ -65,8 +74,10 @@ export const OPENAPI = {
           },
           400: error,
           401: error,
+          408: error,
           413: error,
           415: error,
+          422: error,
           503: error,
         },
       },
@@ -90,6 +101,7 @@ export const OPENAPI = {
           400: error,
           401: error,
           406: error,
+          408: error,
           413: error,
           422: error,
           503: error,

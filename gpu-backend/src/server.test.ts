@@ -1,11 +1,12 @@
 /** The backend as a real HTTP server on loopback, with the tiny fixture model. */
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSha256Digest } from "../../shared/http/attestation.js";
 import { syntheticImage } from "../../test/helpers/left-model.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { start } from "./server.js";
+import { ConfigError, defaultUploadTimeoutMs, loadConfig } from "./config.js";
+import { serverTimeouts, start } from "./server.js";
 
 const TOKEN = "test-token-0123456789";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
@@ -140,8 +141,47 @@ describe("backend service", () => {
         .toBuffer(),
     );
     const r = await post("/v1/encode", big);
-    expect(r.status).toBe(415); // sharp refuses beyond limitInputPixels before decoding
-    expect((await r.json()).error.detail).toMatch(/pixel/i);
+    expect(r.status).toBe(413);
+    expect((await r.json()).error).toEqual({
+      code: "LIMIT_EXCEEDED",
+      message: "image has more pixels than this service takes (1000000)",
+      detail: "1200x1000 pixels, over the limit of 1000000",
+    });
+    // The same limit for PNM, which is parsed here rather than by sharp.
+    const pnm = new Uint8Array([...new TextEncoder().encode("P5\n1200 1000\n255\n"), 0]);
+    const rp = await post("/v1/encode", pnm);
+    expect(rp.status).toBe(413);
+    expect((await rp.json()).error.code).toBe("LIMIT_EXCEEDED");
+  });
+
+  it("says in plain words which model or image it refuses, library text only in detail", async () => {
+    const r = await post("/v1/encode?model=nope", png);
+    expect(r.status).toBe(422);
+    expect((await r.json()).error).toEqual({
+      code: "UNKNOWN_MODEL",
+      message:
+        "unknown model nope: expected one of tiny, tiny-adapt, tiny-adapt2, tiny-adapt3, tiny-phase4 or a model id",
+    });
+    // A model named by its id still encodes.
+    const id = (await (await fetch(`${base}/readyz`)).json()).models[1].id;
+    const ok = await post(`/v1/encode?tile=64&model=${id}`, png);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-l3c-model")).toBe(id);
+    await ok.arrayBuffer();
+    // Not an image: the message is the service's, sharp's words stay in detail. The scheme
+    // of the credential is case-insensitive (RFC 9110 §11.1).
+    for (const body of ["not an image", "\x89PNG\r\n\x1a\n truncated"]) {
+      const ri = await post("/v1/encode", new TextEncoder().encode(body), {
+        Authorization: `bearer ${TOKEN}`,
+      });
+      expect(ri.status, body).toBe(415);
+      const { error } = await ri.json();
+      expect(error.code).toBe("UNSUPPORTED_IMAGE");
+      expect(error.message).toBe(
+        "not an image this service reads (PNG, JPEG, WebP, TIFF, PNM; 8-bit samples, one frame, opaque)",
+      );
+      expect(error.detail, body).toBeTypeOf("string");
+    }
   });
 
   it("under 10x overload answers only 200 or 503 with Retry-After, and stays up", async () => {
@@ -178,6 +218,46 @@ describe("backend service", () => {
     }
   });
 
+  it("closes the connection of a client that sends its request too slowly", async () => {
+    const s = await startTest({ L3C_UPLOAD_TIMEOUT_MS: "1000", L3C_WORKERS: "0" });
+    /** Sends `head` at once, then one byte of `drip` every 100 ms; what came back and when. */
+    const dribble = (head: string, drip: string) =>
+      new Promise<{ reply: string; ms: number }>((resolve) => {
+        const t0 = performance.now();
+        const sock = connect(s.port, "127.0.0.1");
+        let reply = "";
+        let i = 0;
+        const timer = setInterval(() => sock.writable && sock.write(drip[i++ % drip.length]), 100);
+        // Node's default would hold the socket for 300 s: give up after 6 s.
+        const giveUp = setTimeout(() => sock.destroy(), 6000);
+        sock.on("data", (d) => {
+          reply += d.toString("latin1");
+        });
+        sock.on("error", () => {});
+        sock.on("close", () => {
+          clearInterval(timer);
+          clearTimeout(giveUp);
+          resolve({ reply, ms: performance.now() - t0 });
+        });
+        sock.write(head);
+      });
+    try {
+      const body = await dribble(
+        `POST /v1/encode HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100000\r\n\r\n`,
+        "P",
+      );
+      const headers = await dribble("POST /v1/encode HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n");
+      for (const r of [body, headers]) {
+        expect(r.ms).toBeLessThan(4000); // 1 s, checked every 250 ms, on a busy machine
+        expect(r.reply).toMatch(/^(HTTP\/1\.1 408 |$)/);
+      }
+      // The service still answers.
+      expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("validates its configuration with messages naming the variable", () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({ L3C_BACKEND_TOKEN: "short" })).toThrow("L3C_BACKEND_TOKEN");
@@ -191,6 +271,22 @@ describe("backend service", () => {
       new ConfigError("Expected one of node, wasm for L3C_RUNTIME but received gpu of type string"),
     );
     expect(loadConfig({ L3C_BACKEND_TOKEN: TOKEN }).core).toBe("wasm-simd");
+    // The upload timeout fits the body limit: 60 s, or the limit at 1 MiB/s (64 MiB: 64 s).
+    expect(loadConfig({ L3C_BACKEND_TOKEN: TOKEN }).uploadTimeoutMs).toBe(64_000);
+    expect(defaultUploadTimeoutMs(2_000_000)).toBe(60_000);
+    expect(loadConfig({ L3C_BACKEND_TOKEN: TOKEN, L3C_UPLOAD_TIMEOUT_MS: "5000" }).uploadTimeoutMs).toBe(
+      5000,
+    );
+    expect(() => loadConfig({ L3C_BACKEND_TOKEN: TOKEN, L3C_UPLOAD_TIMEOUT_MS: "50" })).toThrow(
+      new ConfigError(
+        "Expected integer between 100 and 3600000 for L3C_UPLOAD_TIMEOUT_MS but received 50 of type number",
+      ),
+    );
+    expect(serverTimeouts({ uploadTimeoutMs: 64_000 })).toEqual({
+      requestTimeout: 64_000,
+      headersTimeout: 10_000,
+      connectionsCheckingInterval: 1000,
+    });
   });
 
   it("L3C_CORE picks the entropy core: the TypeScript reference gives the same stream", async () => {

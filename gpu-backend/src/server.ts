@@ -3,14 +3,36 @@
  * `npm run backend`: the encode/decode service on PORT (default 8788). Picks CUDA when
  * onnxruntime-node can create a CUDA session, else CPU, and says why (provider.ts); warms
  * the default model before reporting ready; on SIGTERM/SIGINT stops accepting, finishes
- * in-flight work, exits.
+ * in-flight work, exits. A client has L3C_UPLOAD_TIMEOUT_MS to send its whole request
+ * (then 408 and the connection closes), so slow senders hold no socket for long.
  */
+import type { Server, ServerOptions } from "node:http";
 import { serve } from "@hono/node-server";
 import { Codec } from "../../node-codec/src/codec.js";
 import { defaultModel, listModels, modelsDir, readGraph } from "../../node-codec/src/model-store.js";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { type BackendConfig, ConfigError, loadConfig } from "./config.js";
 import { chooseProvider, PROBE_ROLE } from "./provider.js";
+
+/** Headers come in one write from our clients (the edge, the hooks): 10 s is ample. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/**
+ * Node's limits on receiving a request (its defaults hold a client that sends 1 byte/s
+ * for 300 s): the whole request within uploadTimeoutMs, its headers within 10 s of that,
+ * both then answered 408 and closed. They cover receiving only, not the coding that
+ * follows (L3C_REQUEST_TIMEOUT_MS). Node checks them every connectionsCheckingInterval
+ * (default 30 s), so that is set to a fraction of the timeout for it to hold.
+ */
+export function serverTimeouts(config: Pick<BackendConfig, "uploadTimeoutMs">): ServerOptions {
+  const requestTimeout = config.uploadTimeoutMs;
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 4)),
+  };
+}
 
 export async function start(env = process.env) {
   const config = loadConfig(env);
@@ -30,7 +52,15 @@ export async function start(env = process.env) {
     ...(choice.provider === "cuda" ? { executionProviders: ["cuda", "cpu"] } : {}),
   });
   const svc = createApp({ config, codec, provider: choice });
-  const server = serve({ fetch: svc.app.fetch, port: config.port, hostname: config.host });
+  const server = serve({
+    fetch: svc.app.fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: serverTimeouts(config),
+  });
+  // Idle kept-alive connections close after this; Node announces it (Keep-Alive: timeout=5)
+  // so clients such as undici close theirs first instead of reusing a closing socket.
+  (server as Server).keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((r) => server.once("listening", () => r()));
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;

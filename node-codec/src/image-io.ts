@@ -38,11 +38,16 @@ export function parsePnm(b: Uint8Array, maxPixels = 2 ** 28): RawImage | undefin
   if (fields.length < 3 || !width || !height) throw new L3cError("UNSUPPORTED_IMAGE", "malformed PNM header");
   if (maxval !== 255)
     throw new L3cError("UNSUPPORTED_IMAGE", `PNM maxval ${maxval}: only 8-bit samples are coded`);
-  if (width * height > maxPixels) throw new L3cError("LIMIT_EXCEEDED", `${width}x${height} pixels`);
+  if (width * height > maxPixels) throw overPixelLimit(width, height, maxPixels);
   const n = width * height * channels;
   const start = i + 1;
   if (b.length < start + n) throw new L3cError("UNSUPPORTED_IMAGE", "PNM data is truncated");
   return { width, height, channels, data: b.slice(start, start + n) };
+}
+
+/** LIMIT_EXCEEDED (413 in a server) for an image of more than `maxPixels` pixels. */
+function overPixelLimit(width: number, height: number, maxPixels: number): L3cError {
+  return new L3cError("LIMIT_EXCEEDED", `${width}x${height} pixels, over the limit of ${maxPixels}`);
 }
 
 /**
@@ -56,10 +61,14 @@ export async function readImage(input: string | Uint8Array, maxPixels = 2 ** 28)
   input = bytes;
   let meta: Metadata;
   try {
-    meta = await sharp(input, { limitInputPixels: maxPixels }).metadata();
+    // Header only: the pixel limit is checked below, as LIMIT_EXCEEDED, not by sharp (its
+    // limitInputPixels error would read as an unreadable image).
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw new L3cError("UNSUPPORTED_IMAGE", `not a readable image (${(e as Error).message})`, { cause: e });
   }
+  const [w, h] = [meta.width ?? 0, meta.height ?? 0];
+  if (w * h > maxPixels) throw overPixelLimit(w, h, maxPixels);
   if (meta.depth && meta.depth !== "uchar" && meta.depth !== "char") {
     throw new L3cError(
       "UNSUPPORTED_IMAGE",

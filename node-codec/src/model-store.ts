@@ -105,7 +105,11 @@ export class ModelStore {
   find(nameOrId?: string): ModelEntry {
     if (!nameOrId) return defaultModel(this.entries, this.options.modelsDir ?? modelsDir());
     const e = this.entries.find((m) => m.name === nameOrId || m.id === nameOrId || m.id.startsWith(nameOrId));
-    if (!e) throw new L3cError("UNKNOWN_MODEL", `no model named ${nameOrId}`);
+    if (!e) {
+      const names = this.entries.map((m) => m.name).join(", ");
+      const expected = names ? `one of ${names} or a model id` : "a model, but there are none";
+      throw new L3cError("UNKNOWN_MODEL", `unknown model ${nameOrId}: expected ${expected}`);
+    }
     return e;
   }
 
