@@ -1,68 +1,35 @@
 /**
  * @module app
  * The edge: `GET /<bucket>/<key>` serves an image by content negotiation (l3c only to
- * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG decoded from the stored
- * `.l3c` by the backend; variants.ts), `?codec=` forces a variant, `?info` describes the
- * stream (and whether it is stale), `HEAD` answers from the stream header (no dimensions
- * for a stale one). The first request for an image encodes
- * it through the backend and stores `<key>.l3c` next to it (and replaces a stream whose
- * original was overwritten since, getStream). Responses are cached (Cache
- * API) per key, variant and model; a hit calls neither the origin nor the backend.
- * `/_l3c/*` and `/` (the browser decoder's files and the demo) are web-routes.ts.
+ * clients that name `image/vnd.l3c`, else WebP, AVIF or PNG; variants.ts), `?codec=`
+ * forces a variant, `?info` describes the stored stream (and whether it is stale), `HEAD`
+ * answers from the stream header and the original's ETag. A cache miss goes to the key's
+ * flight (flight.ts: one Durable Object per key makes each variant once, however many
+ * ask). Responses are cached (Cache API) per key, variant and model; a hit calls neither
+ * the origin nor the backend. `/_l3c/*` and `/` (the browser decoder's files and the
+ * demo) are web-routes.ts.
  */
 
 import { type Context, Hono } from "hono";
-import { L3cError } from "../../shared/errors.js";
 import { bitsPerSubpixel, LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
-import {
-  BackendCallError,
-  backendDecode,
-  backendEncode,
-  gatewayStatus,
-} from "../../shared/http/backend-client.js";
-import { type EdgeConfig, EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config.js";
-import { DemoError } from "./demo.js";
-import { KeyError, parseObjectPath } from "./keys.js";
-import { createOrigin, type Origin, OriginError, type OriginObject } from "./origin.js";
-import { chooseVariant, VariantError } from "./variants.js";
-import { AssetsError, webRoutes } from "./web-routes.js";
+import type { EdgeEnv } from "./config.js";
+import { type EdgeContext, edgeContext } from "./context.js";
+import { errorResponse, jsonError } from "./errors.js";
+import { type FlightRequest, flightName } from "./flight.js";
+import { parseObjectPath } from "./keys.js";
+import type { OriginObject } from "./origin.js";
+import { freshness, pixelsTag, STREAM_SHA256, tagOf, variantEtag } from "./streams.js";
+import { chooseVariant, type Variant } from "./variants.js";
+import { webRoutes } from "./web-routes.js";
 
 /** Enough for the header of a stream of up to ~8000 tiles. */
 const HEADER_PREFIX = 64 * 1024;
 
 type Env = { Bindings: EdgeEnv };
 
-interface Built {
-  cfg: EdgeConfig;
-  origin: Origin;
-}
-
-let built: { env: EdgeEnv; value: Built | EdgeConfigError } | undefined;
-
-function build(env: EdgeEnv): Built {
-  if (built?.env !== env) {
-    try {
-      const cfg = loadEdgeConfig(env);
-      built = { env, value: { cfg, origin: createOrigin(cfg, env) } };
-    } catch (e) {
-      if (!(e instanceof EdgeConfigError)) throw e;
-      built = { env, value: e };
-    }
-  }
-  if (built.value instanceof EdgeConfigError) throw built.value;
-  return built.value;
-}
-
-function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ error: { code, message } }), {
-    status,
-    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
-  });
-}
-
-async function sha256Hex(b: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+interface FlightNamespace {
+  idFromName(name: string): unknown;
+  get(id: unknown): { fetch(url: string, init: RequestInit): Promise<Response> };
 }
 
 /** RFC 9110 §13.1.2: If-None-Match with weak comparison. */
@@ -81,138 +48,111 @@ function waitUntil(c: Context<Env>, p: Promise<unknown>): void {
   }
 }
 
-/**
- * A stored stream is stale when its `source-etag` is not the original's ETag any more (the
- * original was overwritten since it was encoded). One whose original is gone is not: it
- * may be the only copy.
- */
-async function isStale(b: Built, bucket: string, key: string, stored: OriginObject): Promise<boolean> {
-  const source = stored.metadata["source-etag"];
-  const now = source ? await b.origin.get(bucket, key, 1) : null;
-  return now !== null && now.etag !== source;
+/** The key's flight (flight.ts) makes the variant: one piece of work however many ask. */
+function fromFlight(env: EdgeEnv, r: FlightRequest): Promise<Response> {
+  const ns = env.KEY_FLIGHT as FlightNamespace;
+  return ns.get(ns.idFromName(flightName(r.bucket, r.key))).fetch("https://key-flight/make", {
+    method: "POST",
+    body: JSON.stringify(r),
+  });
 }
 
 /**
- * The stored stream, encoding (and storing) it on first use. A stale stream (isStale) is
- * replaced: the original is encoded again and stored over it (only if it is still the
- * stream read). A stream whose original is gone is served as it is.
+ * What HEAD says of a key without making anything: the stored stream's header when it is
+ * fresh, and the ETag that a GET of `variant` would send (known for a decoded variant
+ * from the original's ETag, for the stream from its `l3c-sha256`); null when neither the
+ * original nor a stream exists.
  */
-async function getStream(c: Context<Env>, b: Built, bucket: string, key: string): Promise<Uint8Array | null> {
-  const stored = await b.origin.get(bucket, `${key}.l3c`);
-  if (stored) {
-    parseHeader(stored.body); // a corrupt stored stream is an origin error, never served
-    if (!(await isStale(b, bucket, key, stored))) return stored.body;
+async function describeKey(b: EdgeContext, bucket: string, key: string, variant: Variant) {
+  const stored = await b.origin.get(bucket, `${key}.l3c`, { prefix: HEADER_PREFIX });
+  const { state, original } = stored
+    ? await freshness(b.origin, bucket, key, stored)
+    : { state: "none" as const, original: await b.origin.get(bucket, key, { prefix: 1 }) };
+  if (!stored && !original) return null;
+  if (!stored || state === "stale") {
+    // not encoded yet, or encoded from an older original: the next GET encodes it anew
+    const etag = variant === MEDIA_TYPE ? undefined : variantEtag(variant, await tagOf(original!.etag));
+    return { etag };
   }
-  const original = await b.origin.get(bucket, key);
-  if (!original) return stored ? stored.body : null;
-  const { stream, model, verified } = await backendEncode(b.cfg, original.body);
-  const h = parseHeader(stream); // never store what does not parse
-  if (!verified) return stream; // served (its tiles are checked when decoded), never stored
-  waitUntil(
-    c,
-    b.origin.put(
+  const h = parseHeader(stored.body, undefined, true);
+  const last = h.tiles[h.tiles.length - 1];
+  const sha = stored.metadata[STREAM_SHA256]?.toLowerCase();
+  let etag: string | undefined;
+  if (variant === MEDIA_TYPE) etag = sha ? variantEtag(variant, sha.slice(0, 32)) : undefined;
+  else if (stored.metadata["source-etag"] || sha)
+    etag = variantEtag(variant, await pixelsTag(stored, sha ?? ""));
+  return { etag, header: h, bytes: last.offset + last.length };
+}
+
+async function info(c: Context<Env>, b: EdgeContext, bucket: string, key: string) {
+  const o: OriginObject | null = await b.origin.get(bucket, `${key}.l3c`, { prefix: HEADER_PREFIX });
+  if (!o) return jsonError(404, "NOT_ENCODED", "no .l3c stream for this key yet");
+  const h = parseHeader(o.body, undefined, true);
+  const last = h.tiles[h.tiles.length - 1];
+  // stale: the stream describes an original overwritten since; the next GET replaces it
+  const stale = (await freshness(b.origin, bucket, key, o)).state === "stale";
+  return c.json(
+    {
       bucket,
-      `${key}.l3c`,
-      stream,
-      MEDIA_TYPE,
-      {
-        "l3c-model": model || h.modelHash,
-        "source-etag": original.etag,
-        "l3c-width": String(h.width),
-        "l3c-height": String(h.height),
-      },
-      stored?.etag,
-    ),
+      key,
+      width: h.width,
+      height: h.height,
+      layout: LAYOUT_NAMES[h.layout],
+      model: h.modelHash,
+      tileSize: h.tileSize,
+      tiles: h.tileCount,
+      bytes: last.offset + last.length,
+      bpsp: bitsPerSubpixel(last.offset + last.length, h),
+      stale,
+    },
+    200,
+    { "Cache-Control": "no-store" },
   );
-  return stream;
 }
 
 export function createEdgeApp() {
   const app = new Hono<Env>();
 
-  app.onError((err) => {
-    if (err instanceof KeyError) return jsonError(err.status, "BAD_KEY", err.message);
-    if (err instanceof VariantError) return jsonError(err.status, err.code, err.message, { Vary: "Accept" });
-    if (err instanceof DemoError)
-      return jsonError(err.status, err.code, err.message, err.status === 429 ? { "Retry-After": "60" } : {});
-    if (err instanceof AssetsError) return jsonError(404, "NO_ASSETS", err.message);
-    if (err instanceof BackendCallError) {
-      return jsonError(
-        gatewayStatus(err),
-        "BACKEND",
-        err.message,
-        err.retryAfter ? { "Retry-After": err.retryAfter } : {},
-      );
-    }
-    if (err instanceof OriginError) return jsonError(502, "ORIGIN", err.message);
-    if (err instanceof L3cError) return jsonError(502, err.code, `stored stream: ${err.message}`);
-    if (err instanceof EdgeConfigError) return jsonError(500, "CONFIG", err.message);
-    return jsonError(500, "INTERNAL", "internal error");
-  });
+  app.onError((err) => errorResponse(err));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route(
     "/",
-    webRoutes((env) => build(env).cfg),
+    webRoutes((env) => edgeContext(env).cfg),
   );
 
   app.on(["GET", "HEAD"], "/*", async (c) => {
-    const b = build(c.env);
+    const b = edgeContext(c.env);
     const url = new URL(c.req.url);
     const { bucket, key } = parseObjectPath(url.pathname, b.cfg);
-
-    if (url.searchParams.has("info")) {
-      const o = await b.origin.get(bucket, `${key}.l3c`, HEADER_PREFIX);
-      if (!o) return jsonError(404, "NOT_ENCODED", "no .l3c stream for this key yet");
-      const h = parseHeader(o.body, undefined, true);
-      const last = h.tiles[h.tiles.length - 1];
-      // stale: the stream describes an original overwritten since; the next GET replaces it
-      const stale = await isStale(b, bucket, key, o);
-      return c.json(
-        {
-          bucket,
-          key,
-          width: h.width,
-          height: h.height,
-          layout: LAYOUT_NAMES[h.layout],
-          model: h.modelHash,
-          tileSize: h.tileSize,
-          tiles: h.tileCount,
-          bytes: last.offset + last.length,
-          bpsp: bitsPerSubpixel(last.offset + last.length, h),
-          stale,
-        },
-        200,
-        { "Cache-Control": "no-store" },
-      );
-    }
+    if (url.searchParams.has("info")) return info(c, b, bucket, key);
 
     const variant = chooseVariant(c.req.header("Accept"), url.searchParams.get("codec"));
-    // CORS: public images, readable by <l3c-img> and canvases of pages on any origin.
-    const common = { Vary: "Accept", "X-L3C-Model": b.cfg.modelId, "Access-Control-Allow-Origin": "*" };
     const isPrivate = c.req.header("Authorization") !== undefined || c.req.header("Cookie") !== undefined;
+    // CORS: public images, readable by <l3c-img> and canvases of pages on any origin.
+    // Ranges are not served (RFC 9110 §14.3): a Range request gets the whole image, 200.
+    const common = {
+      Vary: "Accept",
+      "X-L3C-Model": b.cfg.modelId,
+      "Access-Control-Allow-Origin": "*",
+      "Accept-Ranges": "none",
+      "Cache-Control": isPrivate ? "private, no-store" : `public, max-age=${b.cfg.maxAge}`,
+    };
 
     if (c.req.method === "HEAD") {
-      // no stream yet, or a stale one (a GET encodes the original anew): what a GET would
-      // serve is not known without encoding, so only the type is said
-      const o = await b.origin.get(bucket, `${key}.l3c`, HEADER_PREFIX);
-      if (!o || (await isStale(b, bucket, key, o))) {
-        if (!o && !(await b.origin.get(bucket, key, 1))) return new Response(null, { status: 404 });
-        return new Response(null, { status: 200, headers: { ...common, "Content-Type": variant } });
+      const d = await describeKey(b, bucket, key, variant);
+      if (!d) return new Response(null, { status: 404, headers: { "Cache-Control": "no-store" } });
+      const headers: Record<string, string> = { ...common, "Content-Type": variant };
+      if (d.etag) headers.ETag = d.etag;
+      if (d.header) {
+        // a stale stream is described like a key not yet encoded: what a GET serves is not
+        // known until it is encoded anew
+        headers["X-L3C-Width"] = String(d.header.width);
+        headers["X-L3C-Height"] = String(d.header.height);
+        headers["X-L3C-Stream-Model"] = d.header.modelHash;
+        if (variant === MEDIA_TYPE) headers["Content-Length"] = String(d.bytes);
       }
-      const h = parseHeader(o.body, undefined, true);
-      const last = h.tiles[h.tiles.length - 1];
-      return new Response(null, {
-        status: 200,
-        headers: {
-          ...common,
-          "Content-Type": variant,
-          "X-L3C-Width": String(h.width),
-          "X-L3C-Height": String(h.height),
-          "X-L3C-Stream-Model": h.modelHash,
-          ...(variant === MEDIA_TYPE ? { "Content-Length": String(last.offset + last.length) } : {}),
-        },
-      });
+      return new Response(null, { status: 200, headers });
     }
 
     // Cache: keyed by bucket/key + negotiated variant + model; never by other headers.
@@ -225,7 +165,8 @@ export function createEdgeApp() {
       if (hit) {
         const etag = hit.headers.get("ETag") ?? "";
         if (etagMatches(c.req.header("If-None-Match"), etag)) {
-          return new Response(null, { status: 304, headers: { ETag: etag, ...common, "X-Cache": "HIT" } });
+          await hit.body?.cancel();
+          return new Response(null, { status: 304, headers: { ...common, ETag: etag, "X-Cache": "HIT" } });
         }
         const r = new Response(hit.body, hit);
         r.headers.set("X-Cache", "HIT");
@@ -233,30 +174,26 @@ export function createEdgeApp() {
       }
     }
 
-    const stream = await getStream(c, b, bucket, key);
-    if (!stream) return jsonError(404, "NOT_FOUND", "no such object");
-    const tag = (await sha256Hex(stream)).slice(0, 32);
-    let body: Uint8Array;
-    let etag: string;
-    if (variant === MEDIA_TYPE) {
-      body = stream;
-      etag = `"l3c-${tag}"`;
-    } else {
-      body = await backendDecode(b.cfg, stream, variant);
-      etag = `W/"${variant.slice(6)}-${tag}"`; // weak: same pixels, encoder bytes may vary
+    // One flight per key makes the variant; the cache is filled even when this client
+    // leaves early or is answered 304 (its next unconditional GET then hits).
+    const work = (async () => {
+      const made = await fromFlight(c.env, { bucket, key, variant });
+      if (made.status !== 200) return made; // an error: passed on, never cached
+      const etag = made.headers.get("ETag") ?? "";
+      const res = new Response(made.body, {
+        status: 200,
+        headers: { ...common, "Content-Type": variant, ETag: etag, "X-Cache": "MISS" },
+      });
+      if (!isPrivate) await cache.put(cacheKey, res.clone());
+      return res;
+    })();
+    waitUntil(c, work);
+    const res = await work;
+    const etag = res.headers.get("ETag");
+    if (res.status === 200 && etag && etagMatches(c.req.header("If-None-Match"), etag)) {
+      await res.body?.cancel();
+      return new Response(null, { status: 304, headers: { ...common, ETag: etag } });
     }
-    const headers = {
-      ...common,
-      "Content-Type": variant,
-      ETag: etag,
-      "Cache-Control": isPrivate ? "private, no-store" : `public, max-age=${b.cfg.maxAge}`,
-      "X-Cache": "MISS",
-    };
-    if (etagMatches(c.req.header("If-None-Match"), etag)) {
-      return new Response(null, { status: 304, headers: { ETag: etag, ...common } });
-    }
-    const res = new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
-    if (!isPrivate) waitUntil(c, cache.put(cacheKey, res.clone()));
     return res;
   });
 

@@ -25,8 +25,14 @@ export interface EdgeEnv {
   MODEL_ID?: string;
   /** Cache-Control max-age for images, seconds (default 3600). */
   CACHE_MAX_AGE?: string;
-  /** Backend request timeout, ms (default 30000). */
+  /** Longest a decode or conversion by the backend may take, ms (default 300000). */
   BACKEND_TIMEOUT_MS?: string;
+  /** Longest a background l3c encode may take, ms (default 900000). */
+  ENCODE_TIMEOUT_MS?: string;
+  /** Longest an origin read or write may take, body included, ms (default 10000). */
+  ORIGIN_TIMEOUT_MS?: string;
+  /** Durable Object namespace (wrangler.toml [[durable_objects.bindings]]): one flight per key. */
+  KEY_FLIGHT?: unknown;
   /** "on" serves the demo page (GET /) and its encode API; default "off" (production). */
   DEMO?: string;
   /** Largest upload the demo encodes, bytes (default 8 MiB). */
@@ -50,6 +56,8 @@ export interface EdgeConfig {
   modelId: string;
   maxAge: number;
   backendTimeoutMs: number;
+  encodeTimeoutMs: number;
+  originTimeoutMs: number;
   /** The demo (GET / and POST /_l3c/demo/encode); undefined when DEMO is off. */
   demo?: { maxBytes: number; maxPixels: number };
 }
@@ -85,6 +93,9 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     throw new EdgeConfigError(`BACKEND_URL is not a URL: ${backendUrl}`);
   }
   const backendToken = o.required("BACKEND_TOKEN");
+  const flights = env.KEY_FLIGHT as { idFromName?: unknown } | undefined;
+  if (typeof flights?.idFromName !== "function")
+    throw new EdgeConfigError("KEY_FLIGHT must be bound to the KeyFlight Durable Object class");
   const demoFlag = o.oneOf("DEMO", ["on", "off"], "off");
   const rateLimiter = env.DEMO_RATE_LIMITER as { limit?: unknown } | undefined;
   if (demoFlag === "on" && typeof rateLimiter?.limit !== "function")
@@ -106,7 +117,9 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     backendToken,
     modelId: o.text("MODEL_ID") ?? "default",
     maxAge: o.integer("CACHE_MAX_AGE", 0, 31_536_000, 3600),
-    backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 600_000, 30_000),
+    backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 900_000, 300_000),
+    encodeTimeoutMs: o.integer("ENCODE_TIMEOUT_MS", 100, 3_600_000, 900_000),
+    originTimeoutMs: o.integer("ORIGIN_TIMEOUT_MS", 100, 600_000, 10_000),
     demo:
       demoFlag === "on"
         ? {

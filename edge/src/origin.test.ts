@@ -18,7 +18,7 @@ beforeAll(async () => {
     r2Buckets: ["BUCKET_IMAGES"],
   });
   const env = { BUCKET_IMAGES: await mf.getR2Bucket("BUCKET_IMAGES") } as unknown as EdgeEnv;
-  origin = createOrigin({ origin: "r2" } as EdgeConfig, env);
+  origin = createOrigin({ origin: "r2", originTimeoutMs: 10_000 } as EdgeConfig, env);
 });
 afterAll(async () => {
   await mf?.dispose();

@@ -1,7 +1,9 @@
 /**
  * @module origin
  * Object storage behind the edge: an S3-compatible bucket (SigV4 via aws4fetch) or an R2
- * binding. Only buckets on the allow-list are ever named here (see keys.ts).
+ * binding. Only buckets on the allow-list are ever named here (see keys.ts). Every read
+ * and write, body included, ends within ORIGIN_TIMEOUT_MS: a stalled store answers 504,
+ * never holds a client.
  */
 
 import { AwsClient } from "aws4fetch";
@@ -14,9 +16,14 @@ export interface OriginObject {
   metadata: Record<string, string>;
 }
 
+export interface GetOptions {
+  /** Only the object's first `prefix` bytes (and its ETag and metadata). */
+  prefix?: number;
+}
+
 export interface Origin {
-  /** The object, or its first `prefix` bytes; null when it does not exist. */
-  get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null>;
+  /** The object (or its first `prefix` bytes); null when it does not exist. */
+  get(bucket: string, key: string, opts?: GetOptions): Promise<OriginObject | null>;
   /**
    * Creates the object unless it exists (S3: `If-None-Match: *`): a stream stored by the
    * hook or a concurrent request is never overwritten, and two writers write once. With
@@ -34,7 +41,31 @@ export interface Origin {
   ): Promise<void>;
 }
 
-export class OriginError extends Error {}
+export class OriginError extends Error {
+  constructor(
+    message: string,
+    /** The store did not answer within ORIGIN_TIMEOUT_MS. */
+    readonly timeout = false,
+  ) {
+    super(message);
+  }
+}
+
+function failure(what: string, e: unknown, ms: number): OriginError {
+  const name = (e as Error)?.name;
+  if (name === "TimeoutError" || name === "AbortError")
+    return new OriginError(`origin ${what} timed out after ${ms} ms`, true);
+  return new OriginError(`origin ${what} failed: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** `p`, or a TimeoutError after `ms` (for the R2 binding, which takes no AbortSignal). */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { name: "TimeoutError" })), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * S3-compatible origin over signed fetch (aws4fetch: SigV4 for Workers; the AWS SDK's
@@ -45,7 +76,10 @@ class S3Origin implements Origin {
   private readonly aws: AwsClient;
   private readonly endpoint: string;
 
-  constructor(cfg: NonNullable<EdgeConfig["s3"]>) {
+  constructor(
+    cfg: NonNullable<EdgeConfig["s3"]>,
+    private readonly timeoutMs: number,
+  ) {
     this.aws = new AwsClient({
       accessKeyId: cfg.accessKeyId,
       secretAccessKey: cfg.secretAccessKey,
@@ -59,34 +93,41 @@ class S3Origin implements Origin {
     return `${this.endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
   }
 
-  async get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null> {
-    let r: Response;
+  async get(bucket: string, key: string, opts: GetOptions = {}): Promise<OriginObject | null> {
+    const { prefix } = opts;
+    // one deadline for the answer and its body: a store that stalls mid-body times out too
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      r = await this.aws.fetch(this.url(bucket, key), {
+      const r = await this.aws.fetch(this.url(bucket, key), {
         headers: prefix ? { Range: `bytes=0-${prefix - 1}` } : {},
+        signal,
       });
+      if (r.status === 404) {
+        await r.body?.cancel();
+        return null;
+      }
+      if (r.status === 416) {
+        await r.body?.cancel();
+        return this.get(bucket, key); // an empty object has no byte 0
+      }
+      if (r.status !== 200 && r.status !== 206) {
+        await r.body?.cancel();
+        throw new OriginError(`origin read failed: HTTP ${r.status}`);
+      }
+      const metadata: Record<string, string> = {};
+      r.headers.forEach((v, k) => {
+        if (k.startsWith("x-amz-meta-")) metadata[k.slice(11)] = v;
+      });
+      return {
+        body: new Uint8Array(await r.arrayBuffer()),
+        etag: r.headers.get("ETag") ?? "",
+        contentType: r.headers.get("Content-Type") ?? undefined,
+        metadata,
+      };
     } catch (e) {
-      throw new OriginError(`origin read failed: ${(e as Error).message}`);
+      if (e instanceof OriginError) throw e;
+      throw failure("read", e, this.timeoutMs);
     }
-    if (r.status === 404) {
-      await r.body?.cancel();
-      return null;
-    }
-    if (r.status === 416) return this.get(bucket, key);
-    if (r.status !== 200 && r.status !== 206) {
-      await r.body?.cancel();
-      throw new OriginError(`origin read failed: HTTP ${r.status}`);
-    }
-    const metadata: Record<string, string> = {};
-    r.headers.forEach((v, k) => {
-      if (k.startsWith("x-amz-meta-")) metadata[k.slice(11)] = v;
-    });
-    return {
-      body: new Uint8Array(await r.arrayBuffer()),
-      etag: r.headers.get("ETag") ?? "",
-      contentType: r.headers.get("Content-Type") ?? undefined,
-      metadata,
-    };
   }
 
   async put(
@@ -103,17 +144,19 @@ class S3Origin implements Origin {
     };
     for (const [k, v] of Object.entries(metadata)) headers[`x-amz-meta-${k}`] = v;
     let r: Response;
+    let text = "";
     try {
       r = await this.aws.fetch(this.url(bucket, key), {
         method: "PUT",
         body: body as Uint8Array<ArrayBuffer>,
         headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
+      if (r.status === 409) text = await r.text();
+      else await r.body?.cancel();
     } catch (e) {
-      throw new OriginError(`origin write failed: ${(e as Error).message}`);
+      throw failure("write", e, this.timeoutMs);
     }
-    const text = r.status === 409 ? await r.text() : "";
-    if (r.status !== 409) await r.body?.cancel();
     // 412: it exists already (or, replacing, was replaced or deleted meanwhile); 409
     // ConditionalRequestConflict (AWS): another write is in flight; 404 (AWS, If-Match on
     // a deleted object). Either way someone else decides what is stored.
@@ -142,7 +185,10 @@ export function r2BindingName(bucket: string): string {
 }
 
 class R2Origin implements Origin {
-  constructor(private readonly env: EdgeEnv) {}
+  constructor(
+    private readonly env: EdgeEnv,
+    private readonly timeoutMs: number,
+  ) {}
 
   private bucket(name: string): R2Like {
     const b = this.env[r2BindingName(name)] as R2Like | undefined;
@@ -150,18 +196,24 @@ class R2Origin implements Origin {
     return b;
   }
 
-  async get(bucket: string, key: string, prefix?: number): Promise<OriginObject | null> {
-    const o = await this.bucket(bucket).get(
-      key,
-      prefix ? { range: { offset: 0, length: prefix } } : undefined,
-    );
-    if (!o) return null;
-    return {
-      body: new Uint8Array(await o.arrayBuffer()),
-      etag: o.httpEtag,
-      contentType: o.httpMetadata?.contentType,
-      metadata: o.customMetadata ?? {},
+  async get(bucket: string, key: string, opts: GetOptions = {}): Promise<OriginObject | null> {
+    const { prefix } = opts;
+    const b = this.bucket(bucket);
+    const read = async () => {
+      const o = await b.get(key, prefix ? { range: { offset: 0, length: prefix } } : undefined);
+      if (!o) return null;
+      return {
+        body: new Uint8Array(await o.arrayBuffer()),
+        etag: o.httpEtag,
+        contentType: o.httpMetadata?.contentType,
+        metadata: o.customMetadata ?? {},
+      };
     };
+    try {
+      return await within(read(), this.timeoutMs);
+    } catch (e) {
+      throw failure("read", e, this.timeoutMs);
+    }
   }
 
   async put(
@@ -178,14 +230,20 @@ class R2Origin implements Origin {
     const onlyIf = replacing
       ? { etagMatches: replacing.replace(/^W\//, "").replace(/"/g, "") }
       : { etagDoesNotMatch: "*" };
-    await this.bucket(bucket).put(key, body, {
-      httpMetadata: { contentType },
-      customMetadata: metadata,
-      onlyIf,
-    });
+    const b = this.bucket(bucket);
+    try {
+      await within(
+        b.put(key, body, { httpMetadata: { contentType }, customMetadata: metadata, onlyIf }),
+        this.timeoutMs,
+      );
+    } catch (e) {
+      throw failure("write", e, this.timeoutMs);
+    }
   }
 }
 
 export function createOrigin(cfg: EdgeConfig, env: EdgeEnv): Origin {
-  return cfg.origin === "r2" ? new R2Origin(env) : new S3Origin(cfg.s3!);
+  return cfg.origin === "r2"
+    ? new R2Origin(env, cfg.originTimeoutMs)
+    : new S3Origin(cfg.s3!, cfg.originTimeoutMs);
 }

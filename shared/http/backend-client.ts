@@ -43,6 +43,8 @@ export class BackendCallError extends Error {
     readonly status?: number,
     /** Seconds to wait before a retry, when known. */
     readonly retryAfter?: string,
+    /** The backend's error code (its JSON body's `error.code`), when it sent one. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -78,9 +80,20 @@ async function post(t: BackendTarget, path: string, body: Uint8Array, accept: st
   if (r.status === 200) return r;
   const text = (await r.text().catch(() => "")).slice(0, 300);
   const message = `backend answered ${r.status}: ${text}`;
+  const code = errorCode(text);
   if (r.status === 503)
-    throw new BackendCallError("overloaded", message, 503, r.headers.get("Retry-After") ?? "1");
-  throw new BackendCallError(r.status >= 500 ? "failed" : "rejected", message, r.status);
+    throw new BackendCallError("overloaded", message, 503, r.headers.get("Retry-After") ?? "1", code);
+  throw new BackendCallError(r.status >= 500 ? "failed" : "rejected", message, r.status, undefined, code);
+}
+
+/** `error.code` of the backend's JSON error body, if it is one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === "string" ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function bytesOf(r: Response, what: string): Promise<Uint8Array> {
@@ -136,12 +149,24 @@ export async function backendEncode(t: BackendTarget, image: Uint8Array): Promis
 }
 
 /** The image a stream decodes to, as `type` (image/png, image/webp or image/avif). */
-export async function backendDecode(t: BackendTarget, stream: Uint8Array, type: string): Promise<Uint8Array> {
-  const r = await post(t, "/v1/decode", stream, type);
+export function backendDecode(t: BackendTarget, stream: Uint8Array, type: string): Promise<Uint8Array> {
+  return imageAnswer(t, "/v1/decode", stream, type);
+}
+
+/**
+ * An image (any format the backend reads) converted losslessly to `type` (image/png,
+ * image/webp or image/avif): the same pixels, without an l3c encode.
+ */
+export function backendConvert(t: BackendTarget, image: Uint8Array, type: string): Promise<Uint8Array> {
+  return imageAnswer(t, "/v1/convert", image, type);
+}
+
+async function imageAnswer(t: BackendTarget, path: string, body: Uint8Array, type: string) {
+  const r = await post(t, path, body, type);
   const got = r.headers.get("Content-Type");
   if (got !== type) {
     await r.body?.cancel().catch(() => undefined);
     throw new BackendCallError("corrupt", `backend answered ${got} for ${type}`, r.status);
   }
-  return bytesOf(r, "decode");
+  return bytesOf(r, path.slice(4));
 }

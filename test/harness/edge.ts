@@ -39,6 +39,7 @@ export async function startEdge(
   options: Partial<MiniflareOptions> = {},
 ): Promise<Miniflare> {
   return new Miniflare({
+    durableObjects: { KEY_FLIGHT: "KeyFlight" },
     ...(options as object),
     modules: true,
     scriptPath: await bundleEdge(),
