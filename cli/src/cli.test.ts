@@ -51,7 +51,7 @@ describe("l3c CLI", () => {
       modelName: "tiny",
     });
     for (const ext of ["png", "webp", "ppm"]) {
-      const out = join(dir, `a.${ext}`);
+      const out = join(dir, `back-a.${ext}`);
       const dec = l3c("decode", join(dir, "a.l3c"), "-o", out, "--runtime", ext === "webp" ? "wasm" : "node");
       expect(dec.status, dec.stderr).toBe(0);
       expect((await readImage(out)).data).toEqual(rgb.data);

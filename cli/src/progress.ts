@@ -1,11 +1,14 @@
 /**
  * @module progress
  * A dependency-free progress line on stderr: redrawn in place on a TTY, a line every
- * few seconds otherwise (CI logs), silent with `quiet`.
+ * few seconds otherwise (CI logs), silent with `quiet`. Messages (a failed input) go
+ * through `note`, which clears the line first, so none is lost in a redrawn line.
  */
 
 export class Progress {
   private last = 0;
+  /** A line is on the TTY, not ended. */
+  private drawn = false;
   private readonly t0 = Date.now();
 
   constructor(
@@ -31,9 +34,19 @@ export class Progress {
     const line = `${this.label} [${bar}] ${done}/${this.total}${eta}${note ? ` ${note}` : ""}`;
     if (tty) this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);
     else this.stream.write(`${line}\n`);
+    this.drawn = Boolean(tty);
+  }
+
+  /** A message on a line of its own, even with `quiet`; the bar is redrawn at the next update. */
+  note(message: string): void {
+    if (this.drawn) this.stream.write("\r\x1b[K");
+    this.drawn = false;
+    this.last = 0;
+    this.stream.write(`${message}\n`);
   }
 
   done(): void {
-    if (!this.quiet && this.stream.isTTY) this.stream.write("\n");
+    if (this.drawn) this.stream.write("\n");
+    this.drawn = false;
   }
 }
