@@ -19,6 +19,9 @@ import { describe, UsageError } from "./errors.js";
 import type { RuntimeFlags } from "./runtime-flags.js";
 import { USAGE } from "./usage.js";
 
+/** After a usage error: the message stays the last thing on the screen, not the usage. */
+const HINT = "Try 'l3c --help' for usage.";
+
 const OPTIONS = {
   output: { type: "string", short: "o" },
   force: { type: "boolean", short: "f" },
@@ -44,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {
-    process.stderr.write(`l3c: ${(e as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`l3c: ${(e as Error).message}\n${HINT}\n`);
     return 2;
   }
   const { values: o, positionals } = parsed as {
@@ -60,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     return await run(cmd, inputs, o);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`l3c: ${e.message}\n${USAGE}\n`);
+      process.stderr.write(`l3c: ${e.message}\n${HINT}\n`);
       return 2;
     }
     process.stderr.write(`l3c: error: ${describe(e)}\n`);
