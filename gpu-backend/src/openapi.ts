@@ -108,6 +108,33 @@ export const OPENAPI = {
         },
       },
     },
+    "/v1/convert": {
+      post: {
+        summary:
+          "Convert an image losslessly to PNG, WebP or AVIF, chosen by Accept, without an l3c encode (what the edge serves while a key's encode runs).",
+        requestBody: {
+          required: true,
+          content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+        },
+        responses: {
+          200: {
+            description: "The image, the same pixels",
+            content: {
+              "image/png": { schema: { type: "string", format: "binary" } },
+              "image/webp": { schema: { type: "string", format: "binary" } },
+              "image/avif": { schema: { type: "string", format: "binary" } },
+            },
+          },
+          400: error,
+          401: error,
+          406: error,
+          408: error,
+          413: error,
+          415: error,
+          503: error,
+        },
+      },
+    },
     "/healthz": { get: { security: [], summary: "Liveness", responses: { 200: { description: "ok" } } } },
     "/readyz": {
       get: {

@@ -115,6 +115,32 @@ describe("backend service", () => {
     expect((await post("/v1/decode", stream, { Accept: "text/html" })).status).toBe(406);
   });
 
+  it("converts an image losslessly to PNG, WebP or AVIF by Accept, without an l3c encode", async () => {
+    const gray = syntheticImage(40, 30, 1, 3);
+    const grayPng = new Uint8Array(
+      await sharp(gray.data, { raw: { width: 40, height: 30, channels: 1 } })
+        .png()
+        .toBuffer(),
+    );
+    for (const type of ["image/png", "image/webp", "image/avif"]) {
+      const r = await post("/v1/convert", png, { Accept: type });
+      expect(r.status, type).toBe(200);
+      expect(r.headers.get("content-type")).toBe(type);
+      expect(await rawPixels(await r.arrayBuffer()), type).toEqual(img.data);
+    }
+    const g = await post("/v1/convert", grayPng, { Accept: "image/webp" });
+    expect(g.status).toBe(200);
+    const back = await sharp(Buffer.from(await g.arrayBuffer()))
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    expect(new Uint8Array(back)).toEqual(gray.data);
+    expect((await post("/v1/convert", png, { Accept: "text/html" })).status).toBe(406);
+    const text = await post("/v1/convert", new TextEncoder().encode("not an image"), { Accept: "image/png" });
+    expect(text.status).toBe(415);
+    expect((await text.json()).error.code).toBe("UNSUPPORTED_IMAGE");
+  });
+
   it("answers bad input with 4xx JSON errors", async () => {
     const enc = await post("/v1/encode", png);
     const stream = new Uint8Array(await enc.arrayBuffer());

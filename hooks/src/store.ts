@@ -11,7 +11,7 @@
  * Atomicity is the server's: S3 stores a PUT whole or not at all, and checks the SDK's
  * CRC32 of the body.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { MEDIA_TYPE } from "../../shared/format.js";
 import {
@@ -84,7 +84,13 @@ export async function putL3c(
         Body: o.stream,
         ContentType: MEDIA_TYPE,
         ...(o.replacing?.etag ? { IfMatch: o.replacing.etag } : { IfNoneMatch: "*" }),
-        Metadata: { ...o.metadata, "source-etag": o.sourceEtag, "l3c-write-id": writeId },
+        // l3c-sha256: the edge serves a stored stream only if its bytes still hash to it
+        Metadata: {
+          ...o.metadata,
+          "source-etag": o.sourceEtag,
+          "l3c-write-id": writeId,
+          "l3c-sha256": createHash("sha256").update(o.stream).digest("hex"),
+        },
       }),
     );
     return "written";

@@ -35,15 +35,20 @@ export async function backendCalls(port: number, route: string): Promise<number>
 /**
  * A proxy in front of the backend on `port` that hands every /v1/encode answer to
  * `rewrite` (its body and headers, to change in place) before passing it on: corrupted
- * or unattested answers, as a faulty network or an older backend would give.
+ * or unattested answers, as a faulty network or an older backend would give; with
+ * `encodeDelayMs`, an encode as slow as a big photo's.
  */
 export async function startBackendProxy(
   port: number,
   rewrite: (body: Buffer, headers: Record<string, string>) => void,
+  /** Ms to hold each /v1/encode request before passing it on (a slow encode of a big photo). */
+  encodeDelayMs = 0,
 ) {
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (encodeDelayMs && req.url?.startsWith("/v1/encode"))
+      await new Promise((r) => setTimeout(r, encodeDelayMs));
     const r = await fetch(`http://127.0.0.1:${port}${req.url}`, {
       method: req.method,
       body: Buffer.concat(chunks),

@@ -45,6 +45,10 @@ export interface S3Server {
   kill(): Promise<void>;
   /** Start again on the same port and folder (after kill). */
   start(): Promise<void>;
+  /** SIGSTOP: connections are accepted by the kernel but nothing answers (a hung store). */
+  pause(): void;
+  /** SIGCONT after pause. */
+  resume(): void;
   stop(): Promise<void>;
   /** Requests served so far, from the server's access log (needs accessLog). */
   accessLog(): AccessLogEntry[];
@@ -113,6 +117,8 @@ export async function startS3Server(
       p.kill("SIGKILL");
       await exited;
     },
+    pause: () => proc?.kill("SIGSTOP"),
+    resume: () => proc?.kill("SIGCONT"),
     start: async () => {
       if (proc) throw new Error("the S3 server is running");
       const args = ["--port", `127.0.0.1:${port}`, "--quiet", "--health", "/health"];

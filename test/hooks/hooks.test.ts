@@ -5,6 +5,7 @@
  * notifications through an SQS queue (moto, for SQS only) to the consumer; the webhook's
  * auth and errors. Crash and race tests: test/s3-faults.test.ts.
  */
+import { createHash } from "node:crypto";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -122,6 +123,8 @@ describe("S3 upload hook", () => {
     const before = await l3cOf("photos/one two.png");
     expect(before!.meta["source-etag"]).toBeTruthy();
     expect(before!.meta["l3c-model"]).toMatch(/^[0-9a-f]{64}$/);
+    // the digest the edge checks before it serves a stored stream
+    expect(before!.meta["l3c-sha256"]).toBe(createHash("sha256").update(before!.bytes).digest("hex"));
     const again = await call();
     expect((await again.json()).outcomes[0]).toMatchObject({
       status: "skipped",
