@@ -82,7 +82,7 @@ const bindings = {
   BACKEND_URL: `http://127.0.0.1:${backend.port}`,
   MODEL_ID: "default",
   BACKEND_TIMEOUT_MS: "300000", // the defaults of wrangler.toml
-  ENCODE_TIMEOUT_MS: "900000",
+  ENCODE_TIMEOUT_MS: "600000",
 };
 const rows: string[][] = [];
 try {
