@@ -38,6 +38,7 @@
  */
 
 import { adaptScheme } from "./adaptive-stage.js";
+import type { LevelCallback } from "./container.js";
 import { type EntropyCore, type TileCoder, tsCore } from "./entropy-core.js";
 import { L3cError } from "./errors.js";
 import { MAX_COMPONENTS } from "./logistic-mixture.js";
@@ -307,6 +308,7 @@ export class L3cTileModel {
     height: number,
     rgb: Uint8Array,
     coder: TileCoder,
+    onLevel?: LevelCallback,
   ): Promise<void> {
     const K = this.cfg.K;
     let pix = new Uint8Array(0);
@@ -335,10 +337,19 @@ export class L3cTileModel {
       if (!feat) throw new L3cError("UNKNOWN_MODEL", `graph features ${st.feat} missing`);
       const params = await this.head(st, feat, pix, gh, gw);
       coder.stage({ index: s, step: st.step, oy: st.oy, ox: st.ox }, params, K, rgb);
+      // The next stage's only plane is phase 0 of its grid: every pixel at multiples of
+      // its step is now known (pyramid: 8 after base, 4 after l3p3, 2 after l2p3).
+      const next = stages[s + 1];
+      if (onLevel && next?.ctx.length === 1) await onLevel(next.step, rgb);
     }
   }
 
-  async decodeTile(data: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  async decodeTile(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    onLevel?: LevelCallback,
+  ): Promise<Uint8Array> {
     const H = ceil8(height);
     const W = ceil8(width);
     const { C } = this.cfg;
@@ -349,7 +360,7 @@ export class L3cTileModel {
       const empty = new Uint8Array(0);
       const feats = await this.decoders([empty, empty, z3], H, W, coder);
       const rgb = new Uint8Array(width * height * 3);
-      await this.pixels(feats, H, W, width, height, rgb, coder);
+      await this.pixels(feats, H, W, width, height, rgb, coder, onLevel);
       return rgb;
     } finally {
       coder.dispose();

@@ -180,6 +180,89 @@ describe("Chromium: l3c decoded in the page", () => {
     await page.close();
   });
 
+  it("<l3c-img> paints each tile's 1/8, 1/4, 1/2 image before load (preview events), then identical pixels", async () => {
+    type Rec = {
+      kind: string;
+      state?: string;
+      canvas?: number[];
+      level?: number;
+      step?: number;
+      tile?: number;
+      x?: number;
+      y?: number;
+      width?: number;
+      height?: number;
+      image?: number[];
+      iw?: number;
+      ih?: number;
+    };
+    const page = await open(`<l3c-img id="p" src="/images/photos/crop.png"></l3c-img>`, env.url, () => {
+      const events: unknown[] = [];
+      (globalThis as unknown as { previewEvents: unknown[] }).previewEvents = events;
+      const el = (e: Event) => e.target as HTMLElement;
+      document.addEventListener(
+        "preview",
+        (e) => {
+          const d = (e as CustomEvent).detail;
+          const c = el(e).shadowRoot?.querySelector("canvas");
+          events.push({
+            kind: "preview",
+            state: el(e).getAttribute("state"),
+            canvas: c ? [c.width, c.height] : [],
+            ...d,
+            image: d.step > 1 ? Array.from(d.image.data) : [],
+            iw: d.image.width,
+            ih: d.image.height,
+          });
+        },
+        true,
+      );
+      document.addEventListener(
+        "load",
+        (e) => el(e).localName === "l3c-img" && events.push({ kind: "load" }),
+        true,
+      );
+    });
+    expect(await settled(page, "#p")).toBe("l3c");
+    const events = (await page.evaluate(
+      () => (globalThis as unknown as { previewEvents: unknown[] }).previewEvents,
+    )) as Rec[];
+    expect(events.at(-1)).toEqual({ kind: "load" });
+    const previews = events.slice(0, -1);
+    // Two tiles (256 x 192 and 64 x 192), each 1/8, 1/4, 1/2, then final, all while loading.
+    for (const tile of [0, 1]) {
+      const mine = previews.filter((e) => e.tile === tile);
+      expect(mine.map((e) => e.level)).toEqual([3, 2, 1, 0]);
+      for (const e of mine) {
+        expect(e).toMatchObject({
+          kind: "preview",
+          state: "loading",
+          canvas: [320, 192],
+          step: 2 ** e.level!,
+        });
+        expect([e.iw, e.ih]).toEqual([Math.ceil(e.width! / e.step!), Math.ceil(e.height! / e.step!)]);
+        // A coarse level holds the image's own pixels at multiples of its step (final values).
+        if (e.step! > 1) {
+          const want: number[] = [];
+          for (let j = 0; j < e.ih!; j++)
+            for (let i = 0; i < e.iw!; i++) {
+              const o = ((e.y! + j * e.step!) * 320 + e.x! + i * e.step!) * 4;
+              want.push(...crop.rgba.slice(o, o + 4));
+            }
+          expect(e.image).toEqual(want);
+        }
+      }
+    }
+    expect(previews).toHaveLength(8);
+    expect(await page.evaluate(pagePixels, ["#p", crop.rgba] as [string, number[]])).toEqual({
+      width: 320,
+      height: 192,
+      differing: 0,
+      first: -1,
+    });
+    await page.close();
+  });
+
   it("checks the pixel CRCs: a stream whose tile CRC is wrong is refused (PIXEL_CHECKSUM)", async () => {
     const bad = crop.stream.slice();
     const dv = new DataView(bad.buffer);

@@ -6,11 +6,12 @@
  */
 
 import { L3cError } from "../../shared/errors.js";
-import type { TileJob, TileResult } from "./protocol.js";
+import type { TileJob, TilePreview, TileResult } from "./protocol.js";
 
 type Pending = {
   job: Omit<TileJob, "id">;
   signal?: AbortSignal;
+  onPreview?: (p: TilePreview) => void;
   resolve: (p: Uint8Array) => void;
   reject: (e: Error) => void;
 };
@@ -41,10 +42,23 @@ export class WorkerPool {
     readonly size: number,
   ) {}
 
-  /** Decode one tile; a job whose signal is aborted before it starts is dropped. */
-  run(job: Omit<TileJob, "id">, signal?: AbortSignal): Promise<Uint8Array> {
+  /**
+   * Decode one tile; a job whose signal is aborted before it starts is dropped. With
+   * `onPreview`, the worker sends the tile's coarse levels as it decodes them.
+   */
+  run(
+    job: Omit<TileJob, "id" | "previews">,
+    signal?: AbortSignal,
+    onPreview?: (p: TilePreview) => void,
+  ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, signal, resolve, reject });
+      this.queue.push({
+        job: { ...job, previews: onPreview !== undefined },
+        signal,
+        onPreview,
+        resolve,
+        reject,
+      });
       this.pump();
     });
   }
@@ -73,6 +87,10 @@ export class WorkerPool {
     };
     w.onmessage = (e: MessageEvent<TileResult>) => {
       if (e.data.id !== id) return;
+      if ("preview" in e.data) {
+        p.onPreview?.(e.data.preview);
+        return;
+      }
       done();
       this.idle.push(w);
       if ("error" in e.data) p.reject(toError(e.data.error));

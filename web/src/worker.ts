@@ -5,7 +5,8 @@
  * workers), the shared container and tile model, and the WebAssembly entropy core
  * (`core/l3c-core-simd.wasm`, or the scalar build where SIMD128 is missing: same pixels).
  * Each job decodes one tile and checks its pixel CRC (`decodeTile`); models and the core
- * load once per worker.
+ * load once per worker. A job that asks for previews gets each coarse level of its tile
+ * (the pyramid decodes 1/8, 1/4 and 1/2 before the rest) as it is decoded.
  */
 
 import * as ort from "onnxruntime-web/wasm";
@@ -16,6 +17,7 @@ import { parseHeader } from "../../shared/format.js";
 import type { L3cTileModel } from "../../shared/l3c-model.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { wasmCore } from "../../shared/wasm/wasm-core.js";
+import { subsample } from "./image-data.js";
 import { loadModel } from "./model-loader.js";
 import type { TileJob, TileResult } from "./protocol.js";
 
@@ -65,7 +67,14 @@ async function run(job: TileJob): Promise<Uint8Array> {
   const tile = header.tiles[job.tile];
   if (!tile) throw new L3cError("INVALID_ARGUMENT", `no tile ${job.tile}`);
   const noModel = header.modelId.every((b) => b === 0);
-  return decodeTile(job.stream, header, tile, noModel ? undefined : await model(job.base, header.modelHash));
+  const onLevel = job.previews
+    ? (step: number, rgb: Uint8Array) => {
+        const preview = subsample(rgb, tile.width, tile.height, step);
+        scope.postMessage({ id: job.id, preview }, [preview.rgb.buffer]);
+      }
+    : undefined;
+  const m = noModel ? undefined : await model(job.base, header.modelHash);
+  return decodeTile(job.stream, header, tile, m, onLevel);
 }
 
 const scope = globalThis as unknown as {
