@@ -328,8 +328,11 @@ function newJob(original: OriginObject, replacing?: string): EncodeJob {
   return { promise, resolve, reject, original, replacing };
 }
 
-/** Whether a failed encode may succeed later (a refusal or a bad image will not). */
+/**
+ * Whether a failed encode may succeed soon: not a refusal or a bad image, nor an encode
+ * that ran past the backend's deadline (trying again at once would waste as much again).
+ */
 function transient(e: unknown): boolean {
-  if (e instanceof BackendCallError) return e.transient;
+  if (e instanceof BackendCallError) return e.transient && e.code !== "DEADLINE_EXCEEDED";
   return !(e instanceof L3cError);
 }
