@@ -109,7 +109,7 @@ export class MixtureCdf {
 
   /**
    * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
-   * array (the networks emit planar tensors, so stride is usually H*W). `shifts` (Q8, one
+   * array (the networks emit channels-last tensors, SPEC.md §5.4, so stride is 1). `shifts` (Q8, one
    * per component) are the coefficient shifts, added to the means before clamping.
    * `meanOffset` and `scaleOffset` locate means and log-scales relative to the logits
    * when all three live in one array. `meanAdd` (Q8) is added to every mean with the
