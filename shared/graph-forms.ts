@@ -64,8 +64,8 @@ export function pickGraph(
 const FLOAT_PROVIDERS = new Set(["cuda", "webgpu"]);
 
 /**
- * The default form: float-exact on the CUDA provider, int elsewhere. Measured (issue 23,
- * one 256 tile of kodim01, decode, 1 thread, 2 shared cores): onnxruntime-node CPU int
+ * The default form: float-exact on the CUDA provider, int elsewhere. Measured (one 256
+ * tile of kodim01, decode, 1 thread, 2 shared cores): onnxruntime-node CPU int
  * 429 ms vs float 444 (min of 9); onnxruntime-web wasm in Node int 688 vs float 1131:
  * the float form is not faster on the CPU in either runtime, so it is opt-in there.
  */

@@ -1,5 +1,5 @@
 /**
- * The float-exact graph forms (issue 23; shared/graph-forms.ts, training/l3c/float_exact.py)
+ * The float-exact graph forms (shared/graph-forms.ts, training/l3c/float_exact.py)
  * decode every conformance vector to its reference pixels, on onnxruntime-node (threads 1
  * and 2) and onnxruntime-web's wasm backend in Node, and the float files are what really
  * ran (session bytes hashed). Form selection: "of" must be the manifest's hash; a
