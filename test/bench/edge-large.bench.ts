@@ -19,6 +19,7 @@ import { backendCalls, startBackend } from "../harness/backend.js";
 import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { BROWSER_ACCEPT } from "../helpers/browser-accept.js";
+import { djxlPixels, isJxl } from "../helpers/jxl.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -69,7 +70,9 @@ async function timedGet(edge: Awaited<ReturnType<typeof startEdge>>, raw: Buffer
   const body = Buffer.from(await r.arrayBuffer());
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 200) throw new Error(`GET answered ${r.status}: ${body.toString().slice(0, 300)}`);
-  const px = await sharp(body).removeAlpha().raw().toBuffer();
+  const px = isJxl(body)
+    ? Buffer.from(await djxlPixels(body))
+    : await sharp(body).removeAlpha().raw().toBuffer();
   if (!px.equals(raw)) throw new Error("the image served does not show the original's pixels");
   return { s, bytes: body.length, type: r.headers.get("content-type") };
 }
