@@ -28,7 +28,9 @@ async function withEdge(
 ) {
   const mf = await startEdge(
     { S3_ENDPOINT: s3.endpoint, BACKEND_URL: `http://127.0.0.1:${backend.port}`, ...bindings },
-    limit === null ? {} : { ratelimits: { DEMO_RATE_LIMITER: { simple: { limit, period: 60 } } } },
+    limit === null
+      ? {}
+      : { ratelimits: { DEMO_RATE_LIMITER: { namespace_id: "1001", simple: { limit, period: 60 } } } },
   );
   try {
     await fn(mf);
