@@ -15,7 +15,7 @@ beforeAll(async () => {
     convertV4MiniflareOptions({
       modules: true,
       script: "export default { fetch() { return new Response(null); } }",
-      compatibilityDate: "2026-04-01",
+      compatibilityDate: "2026-11-17",
       r2Buckets: ["BUCKET_IMAGES"],
     }),
   );

@@ -44,7 +44,7 @@ export async function startEdge(
       ...(options as object),
       modules: true,
       scriptPath: await bundleEdge(),
-      compatibilityDate: "2026-04-01",
+      compatibilityDate: "2026-11-17",
       bindings: {
         ALLOWED_BUCKETS: "images",
         ORIGIN: "s3",
