@@ -36,8 +36,18 @@ export interface TileModel {
   /** 32-byte model id (SHA-256 of the model manifest). */
   readonly id: Uint8Array;
   encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array>;
-  decodeTile(data: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+  /** `onLevel`, when given, sees each coarse level as it is decoded (see {@link LevelCallback}). */
+  decodeTile(data: Uint8Array, width: number, height: number, onLevel?: LevelCallback): Promise<Uint8Array>;
 }
+
+/**
+ * Observer of a tile's coarse levels during a decode: called when every pixel at
+ * multiples of `step` (8, 4, 2 for the pyramid) is decoded, with the tile's packed RGB
+ * buffer as it is then (the other pixels are not yet decoded). The buffer is the decoder's
+ * own and changes after the call returns: copy what you need. A returned promise is
+ * awaited before decoding goes on. It never changes what is decoded.
+ */
+export type LevelCallback = (step: number, rgb: Uint8Array) => void | Promise<void>;
 
 /** Finds a model by its hex id; returns undefined when it is not available. */
 export type ModelResolver = (hexId: string) => TileModel | undefined | Promise<TileModel | undefined>;
@@ -178,6 +188,7 @@ export async function decodeTile(
   header: Header,
   tile: TileEntry,
   model: TileModel | undefined,
+  onLevel?: LevelCallback,
 ): Promise<Uint8Array> {
   const payload = bytes.subarray(tile.offset, tile.offset + tile.length);
   const bpp = bytesPerPixel(header.layout);
@@ -192,7 +203,7 @@ export async function decodeTile(
         if (pixels[i] !== 255) throw new L3cError("BAD_TILE", "alpha");
   } else if (payload[0] === TileMode.CODED) {
     if (!model) throw new L3cError("BAD_TILE", "coded tile in a stream without a model");
-    const rgb = await model.decodeTile(payload.subarray(1), tile.width, tile.height);
+    const rgb = await model.decodeTile(payload.subarray(1), tile.width, tile.height, onLevel);
     if (rgb.length !== n * 3) throw new L3cError("BAD_TILE", "model returned a wrong-sized tile");
     pixels = rgbToLayout(rgb, header.layout);
   } else {

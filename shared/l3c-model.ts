@@ -38,6 +38,7 @@
  */
 
 import { adaptScheme } from "./adaptive-stage.js";
+import type { LevelCallback } from "./container.js";
 import { type EntropyCore, type TileCoder, tsCore } from "./entropy-core.js";
 import { L3cError } from "./errors.js";
 import { MAX_COMPONENTS } from "./logistic-mixture.js";
@@ -165,13 +166,23 @@ export class L3cTileModel {
     this.z3Cdf = z3Cdfs(cfg);
   }
 
-  /** Run the decoder networks for z2, z1 and f1 (z's known). */
+  /**
+   * Run the decoder networks for z2 and z1 (z's known); f1 (`dec1`) runs when first asked
+   * for, by the first pixel stage on f1: it codes nothing, so the pyramid's coarse levels
+   * (stages on h3 and h2) come before it, which a decoder's previews need (`onLevel`).
+   */
   private async decoders(
     z: [Uint8Array, Uint8Array, Uint8Array],
     H: number,
     W: number,
     coder: TileCoder,
-  ): Promise<{ f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array; z2: Uint8Array; z1: Uint8Array }> {
+  ): Promise<{
+    f1: () => Promise<Uint8Array>;
+    h2?: Uint8Array;
+    h3?: Uint8Array;
+    z2: Uint8Array;
+    z1: Uint8Array;
+  }> {
     const { C, Cf, K, L } = this.cfg;
     /** Code z (encoder: the given symbols; decoder: into a new array) with its params. */
     const codeZ = (level: 1 | 2, given: Uint8Array, p: Int32Array, hw: number) => {
@@ -195,11 +206,14 @@ export class L3cTileModel {
     const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
     this.onParams?.("z1", z1p);
     const z1 = codeZ(1, z[0].length && this.z1Mode ? this.core.zMode(z1p, C, K, L, hw1) : z[0], z1p, hw1);
-    const o1 = await this.runner.run("dec1", {
-      z1: { type: "uint8", data: z1, dims: d(1) },
-      f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
-    });
-    const f1 = expectOutput(o1, "f1", "uint8", Cf * hw1).data as Uint8Array;
+    let f1Once: Promise<Uint8Array> | undefined;
+    const f1 = () =>
+      (f1Once ??= this.runner
+        .run("dec1", {
+          z1: { type: "uint8", data: z1, dims: d(1) },
+          f2: { type: "uint8", data: f2.data, dims: [1, Cf, H >> 1, W >> 1] },
+        })
+        .then((o1) => expectOutput(o1, "f1", "uint8", Cf * hw1).data as Uint8Array));
     if (this.cfg.rgb_context !== "pyramid") return { f1, z2, z1 };
     const h3 = expectOutput(o3, "h3", "uint8", Cf * (H >> 3) * (W >> 3)).data as Uint8Array;
     const h2 = expectOutput(o2, "h2", "uint8", Cf * hw2).data as Uint8Array;
@@ -300,13 +314,14 @@ export class L3cTileModel {
    * outside the tile), run the head, and let the coder code the stage over `rgb`.
    */
   private async pixels(
-    feats: { f1: Uint8Array; h2?: Uint8Array; h3?: Uint8Array },
+    feats: { f1: () => Promise<Uint8Array>; h2?: Uint8Array; h3?: Uint8Array },
     H: number,
     W: number,
     width: number,
     height: number,
     rgb: Uint8Array,
     coder: TileCoder,
+    onLevel?: LevelCallback,
   ): Promise<void> {
     const K = this.cfg.K;
     let pix = new Uint8Array(0);
@@ -331,14 +346,23 @@ export class L3cTileModel {
           }
         }
       }
-      const feat = feats[st.feat];
+      const feat = st.feat === "f1" ? await feats.f1() : feats[st.feat];
       if (!feat) throw new L3cError("UNKNOWN_MODEL", `graph features ${st.feat} missing`);
       const params = await this.head(st, feat, pix, gh, gw);
       coder.stage({ index: s, step: st.step, oy: st.oy, ox: st.ox }, params, K, rgb);
+      // The next stage's only plane is phase 0 of its grid: every pixel at multiples of
+      // its step is now known (pyramid: 8 after base, 4 after l3p3, 2 after l2p3).
+      const next = stages[s + 1];
+      if (onLevel && next?.ctx.length === 1) await onLevel(next.step, rgb);
     }
   }
 
-  async decodeTile(data: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  async decodeTile(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    onLevel?: LevelCallback,
+  ): Promise<Uint8Array> {
     const H = ceil8(height);
     const W = ceil8(width);
     const { C } = this.cfg;
@@ -349,7 +373,7 @@ export class L3cTileModel {
       const empty = new Uint8Array(0);
       const feats = await this.decoders([empty, empty, z3], H, W, coder);
       const rgb = new Uint8Array(width * height * 3);
-      await this.pixels(feats, H, W, width, height, rgb, coder);
+      await this.pixels(feats, H, W, width, height, rgb, coder, onLevel);
       return rgb;
     } finally {
       coder.dispose();

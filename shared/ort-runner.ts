@@ -28,8 +28,11 @@ export interface OrtRunnerOptions {
   threads?: number;
   /** "disabled" | "basic" | "extended" | "all" (default "all"). */
   optimization?: "disabled" | "basic" | "extended" | "all";
-  /** Execution providers in preference order (default: runtime default). */
-  executionProviders?: string[];
+  /**
+   * Execution providers in preference order (default: runtime default): names, or
+   * objects with a name and provider options (gpu-backend/src/provider.ts: CUDA's).
+   */
+  executionProviders?: (string | { name: string; [option: string]: unknown })[];
   /**
    * onnxruntime's CPU memory arena and memory patterns (default false). The arena keeps
    * the largest tensors of every graph allocated between runs; measured here on 512 x 512

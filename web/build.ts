@@ -8,7 +8,8 @@
  * _l3c/l3c-worker.js               the decode worker, onnxruntime-web bundled in
  * _l3c/ort/ort-wasm-simd-threaded.wasm
  * _l3c/models/<id>/manifest.json   each model's manifest (id = its SHA-256) and its
- * _l3c/models/<id>/<graph>.onnx    decoder graphs (the encoder stays on the backend)
+ * _l3c/models/<id>/<graph>.onnx    decoder graphs (the encoder stays on the backend), and
+ *                                  forms.json + the float-exact forms it lists (run here)
  * _l3c/demo.html, _l3c/demo.js     the demo page the edge serves at GET /
  * ```
  */
@@ -17,6 +18,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { parseForms } from "../shared/graph-forms.js";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 
@@ -42,6 +44,13 @@ function copyModels(modelDirs: string[], out: string): string[] {
       const files = JSON.parse(bytes.toString("utf8")).files as Record<string, { file: string }>;
       for (const [role, f] of Object.entries(files)) {
         if (role !== "encoder") copyFileSync(join(dir, d.name, f.file), join(dst, f.file));
+      }
+      // The float-exact forms the browser decoder runs (shared/graph-forms.ts).
+      const forms = join(dir, d.name, "forms.json");
+      if (existsSync(forms)) {
+        copyFileSync(forms, join(dst, "forms.json"));
+        for (const f of Object.values(parseForms(JSON.parse(readFileSync(forms, "utf8")))))
+          copyFileSync(join(dir, d.name, f.file), join(dst, f.file));
       }
       ids.push(`${d.name} ${id}`);
     }

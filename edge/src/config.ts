@@ -27,7 +27,7 @@ export interface EdgeEnv {
   CACHE_MAX_AGE?: string;
   /** Longest a decode or conversion by the backend may take, ms (default 300000). */
   BACKEND_TIMEOUT_MS?: string;
-  /** Longest a background l3c encode may take, ms (default 900000). */
+  /** Longest a background l3c encode may take, ms (default 600000; at most 840000: it runs in a Durable Object alarm, which may run 15 minutes). */
   ENCODE_TIMEOUT_MS?: string;
   /** Longest an origin read or write may take, body included, ms (default 10000). */
   ORIGIN_TIMEOUT_MS?: string;
@@ -118,7 +118,7 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     modelId: o.text("MODEL_ID") ?? "default",
     maxAge: o.integer("CACHE_MAX_AGE", 0, 31_536_000, 3600),
     backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 900_000, 300_000),
-    encodeTimeoutMs: o.integer("ENCODE_TIMEOUT_MS", 100, 3_600_000, 900_000),
+    encodeTimeoutMs: o.integer("ENCODE_TIMEOUT_MS", 100, 840_000, 600_000),
     originTimeoutMs: o.integer("ORIGIN_TIMEOUT_MS", 100, 600_000, 10_000),
     demo:
       demoFlag === "on"

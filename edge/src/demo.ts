@@ -4,9 +4,9 @@
  * `CF-Connecting-IP` Cloudflare sets) a Workers rate limiter (DEMO_RATE_LIMITER) caps
  * requests; the upload's size (DEMO_MAX_BYTES) and, from its header alone, its pixel
  * count (DEMO_MAX_PIXELS) are checked before the backend does any work. The backend then
- * encodes it (verifying the round trip) and decodes the stream to PNG, WebP lossless and
- * AVIF lossless, so the page can show every size next to l3c's; the stream comes back
- * for the page to decode itself.
+ * encodes it (verifying the round trip) and decodes the stream to JPEG XL, WebP, AVIF
+ * (all lossless) and PNG, so the page can show every size next to l3c's; the stream and
+ * the JPEG XL file come back for the page to decode itself (and time).
  */
 
 import type { Context } from "hono";
@@ -75,10 +75,12 @@ export async function demoEncode(c: Context<Env>, cfg: EdgeConfig): Promise<Resp
   const { stream, model } = await backendEncode(cfg, body);
   const encodeMs = Date.now() - t;
   const h = parseHeader(stream);
+  let jxl: Uint8Array | undefined;
   const decoded = await Promise.all(
     DECODED_VARIANTS.map(async (type) => {
       const t0 = Date.now();
       const bytes = await backendDecode(cfg, stream, type);
+      if (type === "image/jxl") jxl = bytes;
       return { type, bytes: bytes.length, ms: Date.now() - t0 };
     }),
   );
@@ -96,6 +98,8 @@ export async function demoEncode(c: Context<Env>, cfg: EdgeConfig): Promise<Resp
       variants: decoded,
       totalMs: t,
       stream: base64(stream),
+      // the page times the browser's own JPEG XL decode next to its l3c decode
+      jxl: base64(jxl!),
     },
     200,
     { "Cache-Control": "no-store" },

@@ -15,8 +15,10 @@
  *   `If-None-Match: *` (or `If-Match` on the stale or damaged stream it replaces). A first
  *   request never waits for an encode, except for `image/vnd.l3c` itself, which waits up
  *   to BACKEND_TIMEOUT_MS and then answers 503 with `Retry-After` while the encode goes on.
- *   An alarm set at the start of the encode starts it again if the object is evicted
- *   before it ends;
+ *   The encode runs in the object's alarm handler: an alarm keeps the object alive for up
+ *   to 15 minutes of work, where a promise left running after the request that started it
+ *   may be cut off when the object is evicted for inactivity (a minute or two without
+ *   requests); a transient failure sets the next alarm, up to ALARM_ATTEMPTS;
  * - a damaged stream whose original is gone is a 502 (never served, never cached).
  *
  * A finished result stays in memory for RECENT_MS, so a client that gave up on a slow
@@ -56,6 +58,16 @@ const REFUSED_MS = 3_600_000;
 /** Background encode attempts (alarms) before the key waits for a new request. */
 const ALARM_ATTEMPTS = 5;
 
+/** An l3c encode asked for and not finished: those who wait hold `promise`. */
+interface EncodeJob {
+  promise: Promise<Uint8Array>;
+  resolve(stream: Uint8Array): void;
+  reject(e: unknown): void;
+  original: OriginObject;
+  /** The ETag of the stale or damaged stream the new one replaces. */
+  replacing?: string;
+}
+
 /** What the Worker asks of a flight. */
 export interface FlightRequest {
   bucket: string;
@@ -77,7 +89,6 @@ export interface FlightState {
     setAlarm(when: number): Promise<void>;
     deleteAlarm(): Promise<void>;
   };
-  waitUntil?(p: Promise<unknown>): void;
 }
 
 /** The flight's address: one Durable Object per bucket and key. */
@@ -89,7 +100,7 @@ export class KeyFlight {
   private target?: { bucket: string; key: string };
   private readonly inFlight = new Map<Variant, Promise<Made>>();
   private readonly recent = new Map<Variant, { made: Made; until: number }>();
-  private encoding?: Promise<Uint8Array>;
+  private job?: EncodeJob;
   /** The last failed encode: not tried again for this original before `until`. */
   private failed?: { etag: string; until: number; error: unknown };
   /** Stream ETags already decoded once to check them (streams without a digest). */
@@ -114,27 +125,44 @@ export class KeyFlight {
     }
   }
 
-  /** The background encode's safety net: run it again when the object lost it. */
+  /**
+   * Runs the encode asked for (encode()), or, when the object was evicted since or this is
+   * a retry, the one that is still needed (none when a fresh, intact stream is stored).
+   */
   async alarm(): Promise<void> {
     this.target ??= await this.state.storage.get<{ bucket: string; key: string }>("target");
     if (!this.target) return;
-    const attempts = ((await this.state.storage.get<number>("attempts")) ?? 0) + 1;
+    const b = edgeContext(this.env);
+    const job = this.job ?? (await this.pendingJob(b));
+    if (!job) return;
+    this.job = job;
     try {
-      await this.once(MEDIA_TYPE, { waitForEncode: true });
+      job.resolve(await this.runEncode(b, job));
+      this.failed = undefined;
       await this.state.storage.put("attempts", 0);
     } catch (e) {
+      job.reject(e);
+      const retry = transient(e);
+      this.failed = {
+        etag: job.original.etag,
+        until: Date.now() + (retry ? RETRY_MS : REFUSED_MS),
+        error: e,
+      };
+      const attempts = ((await this.state.storage.get<number>("attempts")) ?? 0) + 1;
       await this.state.storage.put("attempts", attempts);
-      if (attempts < ALARM_ATTEMPTS && transient(e)) await this.state.storage.setAlarm(Date.now() + RETRY_MS);
+      if (retry && attempts < ALARM_ATTEMPTS) await this.state.storage.setAlarm(Date.now() + RETRY_MS);
+    } finally {
+      if (this.job === job) this.job = undefined;
     }
   }
 
   /** The variant: a recent result, the work already in flight for it, or new work. */
-  private once(variant: Variant, opts: { waitForEncode?: boolean } = {}): Promise<Made> {
+  private once(variant: Variant): Promise<Made> {
     const recent = this.recent.get(variant);
     if (recent && recent.until > Date.now()) return Promise.resolve(recent.made);
     let p = this.inFlight.get(variant);
     if (!p) {
-      p = this.make(edgeContext(this.env), variant, opts);
+      p = this.make(edgeContext(this.env), variant);
       this.inFlight.set(variant, p);
       p.then(
         (made) => this.remember(variant, made),
@@ -153,7 +181,7 @@ export class KeyFlight {
     }
   }
 
-  private async make(b: EdgeContext, variant: Variant, opts: { waitForEncode?: boolean }): Promise<Made> {
+  private async make(b: EdgeContext, variant: Variant): Promise<Made> {
     const { bucket, key } = this.target!;
     const stored = await b.origin.get(bucket, `${key}.l3c`);
     let replacing: string | undefined;
@@ -168,9 +196,9 @@ export class KeyFlight {
     }
     const original = await b.origin.get(bucket, key);
     if (!original) throw new NotFoundError("no such object");
-    const encoding = this.encode(b, original, replacing);
+    const encoding = this.encode(original, replacing);
     if (variant === MEDIA_TYPE) {
-      const stream = await (opts.waitForEncode ? encoding : this.bounded(encoding, b.cfg.backendTimeoutMs));
+      const stream = await this.bounded(encoding, b.cfg.backendTimeoutMs);
       return {
         body: stream,
         type: MEDIA_TYPE,
@@ -214,60 +242,66 @@ export class KeyFlight {
   }
 
   /**
-   * The l3c encode of `original`, one at a time: started here unless one runs, stored when
-   * the backend attests it (an unattested stream is returned, never stored).
+   * The l3c encode of `original`: the one asked for already, or a new one that the alarm
+   * handler runs at once. A refused or failed encode of this same original is not asked
+   * for again before its time (a client cannot keep the backend busy by asking again).
    */
-  private encode(b: EdgeContext, original: OriginObject, replacing?: string): Promise<Uint8Array> {
-    if (this.encoding) return this.encoding;
+  private encode(original: OriginObject, replacing?: string): Promise<Uint8Array> {
+    if (this.job) return this.job.promise;
     const f = this.failed;
     if (f && f.etag === original.etag && f.until > Date.now()) return Promise.reject(f.error);
+    const job = newJob(original, replacing);
+    this.job = job;
+    this.state.storage
+      .put("target", this.target)
+      .then(() => this.state.storage.setAlarm(Date.now()))
+      .catch((e) => {
+        if (this.job === job) this.job = undefined;
+        job.reject(e);
+      });
+    return job.promise;
+  }
+
+  /** The encode still needed when no job is in memory: none when a usable stream is stored. */
+  private async pendingJob(b: EdgeContext): Promise<EncodeJob | undefined> {
     const { bucket, key } = this.target!;
-    const run = async () => {
-      await this.state.storage.put("target", { bucket, key });
-      await this.state.storage.setAlarm(Date.now() + b.cfg.encodeTimeoutMs + RETRY_MS);
-      const answer = await backendEncode(
-        { ...b.cfg, backendTimeoutMs: b.cfg.encodeTimeoutMs },
-        original.body,
+    const stored = await b.origin.get(bucket, `${key}.l3c`);
+    if (stored) {
+      const { state } = await freshness(b.origin, bucket, key, stored);
+      if (state === "orphan" || (state === "fresh" && (await intactStream(stored)).ok)) return undefined;
+    }
+    const original = await b.origin.get(bucket, key);
+    if (!original) return undefined;
+    const f = this.failed;
+    if (f && f.etag === original.etag && f.until > Date.now()) return undefined;
+    return newJob(original, stored?.etag);
+  }
+
+  /** Encodes the job's original and stores the stream when the backend attests it. */
+  private async runEncode(b: EdgeContext, job: EncodeJob): Promise<Uint8Array> {
+    const { bucket, key } = this.target!;
+    const answer = await backendEncode(
+      { ...b.cfg, backendTimeoutMs: b.cfg.encodeTimeoutMs },
+      job.original.body,
+    );
+    const h = parseHeader(answer.stream); // never store what does not parse
+    if (answer.verified) {
+      await b.origin.put(
+        bucket,
+        `${key}.l3c`,
+        answer.stream,
+        MEDIA_TYPE,
+        {
+          "l3c-model": answer.model || h.modelHash,
+          "source-etag": job.original.etag,
+          "l3c-width": String(h.width),
+          "l3c-height": String(h.height),
+          [STREAM_SHA256]: await sha256Hex(answer.stream),
+        },
+        job.replacing,
       );
-      const h = parseHeader(answer.stream); // never store what does not parse
-      if (answer.verified) {
-        await b.origin.put(
-          bucket,
-          `${key}.l3c`,
-          answer.stream,
-          MEDIA_TYPE,
-          {
-            "l3c-model": answer.model || h.modelHash,
-            "source-etag": original.etag,
-            "l3c-width": String(h.width),
-            "l3c-height": String(h.height),
-            [STREAM_SHA256]: await sha256Hex(answer.stream),
-          },
-          replacing,
-        );
-      }
-      await this.state.storage.deleteAlarm();
-      return answer.stream;
-    };
-    const p = run();
-    this.encoding = p;
-    p.then(
-      () => {
-        this.failed = undefined;
-      },
-      async (error) => {
-        this.failed = {
-          etag: original.etag,
-          until: Date.now() + (transient(error) ? RETRY_MS : REFUSED_MS),
-          error,
-        };
-        if (!transient(error)) await this.state.storage.deleteAlarm().catch(() => undefined);
-      },
-    ).finally(() => {
-      if (this.encoding === p) this.encoding = undefined;
-    });
-    this.state.waitUntil?.(p.catch(() => undefined));
-    return p;
+    }
+    return answer.stream; // an unattested stream is served to whoever waits, never stored
   }
 
   /** `p`, or EncodingError once `ms` have passed (the work goes on). */
@@ -283,8 +317,22 @@ export class KeyFlight {
   }
 }
 
-/** Whether a failed encode may succeed later (a refusal or a bad image will not). */
+function newJob(original: OriginObject, replacing?: string): EncodeJob {
+  let resolve!: (s: Uint8Array) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<Uint8Array>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // a decoded variant does not wait for it
+  return { promise, resolve, reject, original, replacing };
+}
+
+/**
+ * Whether a failed encode may succeed soon: not a refusal or a bad image, nor an encode
+ * that ran past the backend's deadline (trying again at once would waste as much again).
+ */
 function transient(e: unknown): boolean {
-  if (e instanceof BackendCallError) return e.transient;
+  if (e instanceof BackendCallError) return e.transient && e.code !== "DEADLINE_EXCEEDED";
   return !(e instanceof L3cError);
 }

@@ -37,7 +37,38 @@ export interface AppDeps {
 }
 
 /** What /v1/decode answers, by media type (lossless all). */
-const DECODE_TYPES = { "image/png": "png", "image/webp": "webp", "image/avif": "avif" } as const;
+const DECODE_TYPES = {
+  "image/png": "png",
+  "image/webp": "webp",
+  "image/avif": "avif",
+  "image/jxl": "jxl",
+} as const;
+
+/** The image type an Accept asks for (406 when none). */
+function imageType(accept: string | undefined): keyof typeof DECODE_TYPES {
+  const type = negotiate(accept, Object.keys(DECODE_TYPES)) as keyof typeof DECODE_TYPES | undefined;
+  if (!type)
+    throw new ApiError(
+      "NOT_ACCEPTABLE",
+      406,
+      `Accept allows none of ${Object.keys(DECODE_TYPES).join(", ")}`,
+    );
+  return type;
+}
+
+/**
+ * The headers of an image answer: its digest, and for JPEG XL the attestation that the
+ * file was decoded again and gave the pixels (node-codec/src/jxl.ts), which the edge
+ * requires before it serves one (sharp's lossless writers need no such check).
+ */
+function imageHeaders(type: keyof typeof DECODE_TYPES, out: Uint8Array): Record<string, string> {
+  return {
+    "Content-Type": type,
+    Vary: "Accept",
+    [CONTENT_DIGEST_HEADER]: sha256(out),
+    ...(type === "image/jxl" ? { [VERIFIED_HEADER]: VERIFIED_PIXELS } : {}),
+  };
+}
 
 const sha256 = (b: Uint8Array) => formatSha256Digest(createHash("sha256").update(b).digest());
 
@@ -185,15 +216,7 @@ export function createApp({ config, codec, provider }: AppDeps) {
   });
 
   v1.post("/decode", async (c) => {
-    const type = negotiate(c.req.header("Accept"), Object.keys(DECODE_TYPES)) as
-      | keyof typeof DECODE_TYPES
-      | undefined;
-    if (!type) {
-      return c.json(
-        errorBody("NOT_ACCEPTABLE", "Accept allows none of image/png, image/webp, image/avif"),
-        406,
-      );
-    }
+    const type = imageType(c.req.header("Accept"));
     const body = new Uint8Array(await c.req.arrayBuffer());
     const limits = { maxPixels: config.maxPixels, maxStreamBytes: config.maxBodyBytes };
     parseHeader(body, limits); // reject bad streams before queueing
@@ -202,21 +225,13 @@ export function createApp({ config, codec, provider }: AppDeps) {
       metrics.megapixels.inc({ op: "decode" }, (img.width * img.height) / 1e6);
       return encodeImageFile(img, DECODE_TYPES[type]);
     });
-    return c.body(out as Uint8Array<ArrayBuffer>, 200, { "Content-Type": type, Vary: "Accept" });
+    return c.body(out as Uint8Array<ArrayBuffer>, 200, imageHeaders(type, out));
   });
 
-  // An image converted losslessly to PNG, WebP or AVIF without an l3c encode: what the
+  // An image converted losslessly to PNG, WebP, AVIF or JPEG XL without an l3c encode: what the
   // edge serves on a key's first request while the encode runs in the background.
   v1.post("/convert", async (c) => {
-    const type = negotiate(c.req.header("Accept"), Object.keys(DECODE_TYPES)) as
-      | keyof typeof DECODE_TYPES
-      | undefined;
-    if (!type) {
-      return c.json(
-        errorBody("NOT_ACCEPTABLE", "Accept allows none of image/png, image/webp, image/avif"),
-        406,
-      );
-    }
+    const type = imageType(c.req.header("Accept"));
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (!body.length) throw new L3cError("INVALID_ARGUMENT", "empty request body");
     const out = await scheduler.run(async () => {
@@ -224,7 +239,7 @@ export function createApp({ config, codec, provider }: AppDeps) {
       metrics.megapixels.inc({ op: "convert" }, (img.width * img.height) / 1e6);
       return encodeImageFile(img, DECODE_TYPES[type]);
     });
-    return c.body(out as Uint8Array<ArrayBuffer>, 200, { "Content-Type": type, Vary: "Accept" });
+    return c.body(out as Uint8Array<ArrayBuffer>, 200, imageHeaders(type, out));
   });
 
   app.route("/v1", v1);

@@ -1,9 +1,15 @@
 /** The backend as a real HTTP server on loopback, with the tiny fixture model. */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSha256Digest } from "../../shared/http/attestation.js";
+import { djxlPixels } from "../../test/helpers/jxl.js";
 import { syntheticImage } from "../../test/helpers/left-model.js";
 import { ConfigError, defaultUploadTimeoutMs, loadConfig } from "./config.js";
 import { serverTimeouts, start } from "./server.js";
@@ -139,6 +145,24 @@ describe("backend service", () => {
     const text = await post("/v1/convert", new TextEncoder().encode("not an image"), { Accept: "image/png" });
     expect(text.status).toBe(415);
     expect((await text.json()).error.code).toBe("UNSUPPORTED_IMAGE");
+  });
+
+  it("answers lossless JPEG XL, attested: decoded again by djxl to the same pixels", async () => {
+    const stream = new Uint8Array(await (await post("/v1/encode", png)).arrayBuffer());
+    for (const [path, body] of [
+      ["/v1/decode", stream],
+      ["/v1/convert", png],
+    ] as const) {
+      const r = await post(path, body, { Accept: "image/jxl" });
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get("content-type")).toBe("image/jxl");
+      expect(r.headers.get("x-l3c-verified")).toBe("pixels");
+      const jxl = new Uint8Array(await r.arrayBuffer());
+      expect(r.headers.get("content-digest")).toBe(
+        formatSha256Digest(createHash("sha256").update(jxl).digest()),
+      );
+      expect(await djxlPixels(jxl)).toEqual(img.data);
+    }
   });
 
   it("answers bad input with 4xx JSON errors", async () => {

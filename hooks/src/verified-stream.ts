@@ -6,7 +6,7 @@
  * (shared/http/attestation.ts); the backend client (shared/http/backend-client.ts) checks
  * the digests against the bytes sent and received: then the stream held is the verified
  * one, for its image, and a second decode would repeat that same check with the same
- * decoder for nothing (issue 13, item 4; the measurement is in infra/README.md). Without
+ * decoder for nothing (the measurement is in infra/README.md). Without
  * an attestation (an older backend), or with verify "decode", the hook decodes the stream
  * through the backend again and compares the pixels with its own decoding of the original.
  */

@@ -10,6 +10,7 @@ import { extname } from "node:path";
 import sharp, { type Metadata, type OutputInfo } from "sharp";
 import { invalidOption, L3cError } from "../../shared/errors.js";
 import type { RawImage } from "../../shared/image.js";
+import { encodeJxl } from "./jxl.js";
 
 /**
  * Parse binary PGM (P5) / PPM (P6) with maxval 255 (sharp reads no PNM). Returns
@@ -124,8 +125,8 @@ function grayOf(data: Uint8Array, channels: 3 | 4): Uint8Array | undefined {
 /** What `l3c decode` writes to files. */
 export const OUTPUT_FORMATS = ["png", "webp", "ppm"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** What encodeImageFile writes: the file formats, and AVIF for the backend's answers. */
-export type ImageFormat = OutputFormat | "avif";
+/** What encodeImageFile writes: the file formats, and AVIF and JPEG XL for the backend's answers. */
+export type ImageFormat = OutputFormat | "avif" | "jxl";
 
 export function formatFromPath(path: string): OutputFormat {
   const ext = extname(path).slice(1).toLowerCase();
@@ -139,6 +140,7 @@ export function formatFromPath(path: string): OutputFormat {
  * 1 channel is a gray PNG or a PGM (P5); WebP has no gray, so it is RGB with R = G = B.
  */
 export async function encodeImageFile(img: RawImage, format: ImageFormat): Promise<Uint8Array> {
+  if (format === "jxl") return encodeJxl(await encodeImageFile(img, "ppm"), img);
   if (format === "ppm") {
     const gray = img.channels === 1;
     const header = new TextEncoder().encode(`${gray ? "P5" : "P6"}\n${img.width} ${img.height}\n255\n`);

@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import type { EntropyCore } from "../../shared/entropy-core.js";
 import { tsCore } from "../../shared/entropy-core.js";
 import { expectOneOf } from "../../shared/errors.js";
+import type { GraphForm } from "../../shared/graph-forms.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { CORE_KINDS, type CoreKind, loadWasmCore } from "./wasm-core-node.js";
 
@@ -36,6 +37,11 @@ export interface RuntimeOptions {
   executionProviders?: string[];
   /** onnxruntime's CPU memory arena (default false; see OrtRunnerOptions). */
   cpuMemArena?: boolean;
+  /**
+   * Which form of the decode graphs runs (shared/graph-forms.ts): "int" or "float-exact"
+   * (same outputs; default float-exact for wasm and CUDA, int for onnxruntime-node's CPU).
+   */
+  graphForm?: GraphForm;
   /**
    * The entropy core: "wasm-simd" (default), "wasm" (scalar) or "ts" (the TypeScript
    * reference). All three give the same bytes; the wasm builds are faster.

@@ -1,7 +1,7 @@
 /**
  * @module attestation
  * How the backend tells a caller that the stream it answers `/v1/encode` with was
- * verified, so that the caller need not decode it again (issue 13, item 4):
+ * verified, so that the caller need not decode it again:
  *
  *   X-L3C-Verified: pixels            the backend decoded these exact stream bytes and they
  *                                     gave the pixels it read from the request body

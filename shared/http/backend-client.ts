@@ -161,6 +161,11 @@ export function backendConvert(t: BackendTarget, image: Uint8Array, type: string
   return imageAnswer(t, "/v1/convert", image, type);
 }
 
+/**
+ * An image answer, checked: of the type asked for, matching its Content-Digest when it
+ * has one, and, for JPEG XL (made by an external encoder), attested as decoded again to
+ * the pixels (X-L3C-Verified: pixels) with a digest: an unchecked JPEG XL is never returned.
+ */
 async function imageAnswer(t: BackendTarget, path: string, body: Uint8Array, type: string) {
   const r = await post(t, path, body, type);
   const got = r.headers.get("Content-Type");
@@ -168,5 +173,15 @@ async function imageAnswer(t: BackendTarget, path: string, body: Uint8Array, typ
     await r.body?.cancel().catch(() => undefined);
     throw new BackendCallError("corrupt", `backend answered ${got} for ${type}`, r.status);
   }
-  return bytesOf(r, path.slice(4));
+  const out = await bytesOf(r, path.slice(4));
+  const digest = r.headers.get(CONTENT_DIGEST_HEADER);
+  if (digest && !digestMatches(digest, await sha256(out)))
+    throw new BackendCallError(
+      "corrupt",
+      `backend ${type} answer does not match its Content-Digest`,
+      r.status,
+    );
+  if (type === "image/jxl" && (!digest || r.headers.get(VERIFIED_HEADER) !== VERIFIED_PIXELS))
+    throw new BackendCallError("corrupt", "backend JPEG XL answer is not attested lossless", r.status);
+  return out;
 }

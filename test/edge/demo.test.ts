@@ -10,6 +10,7 @@ import { Codec } from "../../node-codec/src/codec.js";
 import { backendCalls, startBackend } from "../harness/backend.js";
 import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
+import { djxlPixels } from "../helpers/jxl.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -122,10 +123,14 @@ describe("edge demo: on", () => {
         l3c: { bytes: number };
         variants: { type: string; bytes: number }[];
         stream: string;
+        jxl: string;
       };
       expect(a).toMatchObject({ width: 96, height: 80, input: { format: "png", bytes: png.length } });
-      expect(a.variants.map((v) => v.type)).toEqual(["image/webp", "image/avif", "image/png"]);
+      expect(a.variants.map((v) => v.type)).toEqual(["image/jxl", "image/webp", "image/avif", "image/png"]);
       for (const v of a.variants) expect(v.bytes).toBeGreaterThan(0);
+      const jxl = Uint8Array.from(Buffer.from(a.jxl, "base64"));
+      expect(jxl.length).toBe(a.variants[0].bytes);
+      expect(await djxlPixels(jxl)).toEqual(img.data);
       const stream = Uint8Array.from(Buffer.from(a.stream, "base64"));
       expect(stream.length).toBe(a.l3c.bytes);
       const codec = await Codec.create({

@@ -20,6 +20,7 @@ import { backendCalls, startBackend, startBackendProxy } from "../harness/backen
 import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { BROWSER_ACCEPT } from "../helpers/browser-accept.js";
+import { djxlPixels, isJxl } from "../helpers/jxl.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -56,7 +57,8 @@ async function untilStored(key: string, ms = 30_000) {
 }
 
 async function pixels(r: { arrayBuffer(): Promise<ArrayBuffer> } | ArrayBuffer): Promise<Uint8Array> {
-  const bytes = r instanceof ArrayBuffer ? r : await r.arrayBuffer();
+  const bytes = new Uint8Array(r instanceof ArrayBuffer ? r : await r.arrayBuffer());
+  if (isJxl(bytes)) return djxlPixels(bytes);
   return new Uint8Array(await sharp(Buffer.from(bytes)).removeAlpha().raw().toBuffer());
 }
 
@@ -109,7 +111,7 @@ describe("edge: single flight per key", () => {
         Array.from({ length: 50 }, () => get("/images/herd.png", { Accept: CHROMIUM })),
       );
       expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
-      expect(new Set(rs.map((r) => r.headers.get("content-type")))).toEqual(new Set(["image/webp"]));
+      expect(new Set(rs.map((r) => r.headers.get("content-type")))).toEqual(new Set(["image/jxl"]));
       for (const b of await bodies(rs)) expect(await pixels(b)).toEqual(img.data);
       await untilStored("herd.png.l3c");
       await sleep(300);
@@ -133,7 +135,7 @@ describe("edge: a first request does not wait for the encode", () => {
   it("serves the original converted at once, keeps the slow encode's work, and answers l3c with 503 until it is done", async () => {
     const img = imageOf(32);
     await put("slow.png", await pngOf(img));
-    const proxy = await startBackendProxy(backend.port, () => undefined, 4000);
+    const proxy = await startBackendProxy(backend.port, () => undefined, { encodeDelayMs: 4000 });
     const encodes = await backendCalls(backend.port, "/v1/encode");
     try {
       await withEdge({ BACKEND_URL: proxy.url, BACKEND_TIMEOUT_MS: "1000" }, async (get) => {
@@ -303,6 +305,48 @@ describe("edge: a damaged stored stream", () => {
       }
     });
   }, 60_000);
+});
+
+describe("edge: JPEG XL", () => {
+  it.each([
+    [
+      "without the backend's attestation",
+      (_: Buffer, h: Record<string, string>) => delete h["x-l3c-verified"],
+    ],
+    [
+      "altered in transit",
+      (b: Buffer, h: Record<string, string>) => {
+        if (h["content-type"] === "image/jxl") b[b.length - 5] ^= 0x20;
+      },
+    ],
+  ])(
+    "a JPEG XL answer %s is never served (502, not cached); WebP still is",
+    async (_, rewrite) => {
+      const img = imageOf(37);
+      await put("jxl-bad.png", await pngOf(img));
+      const proxy = await startBackendProxy(backend.port, rewrite, { routes: ["/v1/convert", "/v1/decode"] });
+      try {
+        await withEdge({ BACKEND_URL: proxy.url }, async (get) => {
+          const r = await get("/images/jxl-bad.png", { Accept: CHROMIUM });
+          expect(r.status).toBe(502);
+          expect(r.headers.get("cache-control")).toBe("no-store");
+          expect((await r.json()).error.code).toBe("BACKEND");
+          const again = await get("/images/jxl-bad.png", { Accept: CHROMIUM });
+          expect(again.status).toBe(502);
+          expect(again.headers.get("x-cache")).toBeNull();
+          await again.arrayBuffer();
+          const webp = await get("/images/jxl-bad.png", { Accept: BROWSER_ACCEPT["Firefox <img>"] });
+          expect(webp.headers.get("content-type")).toBe("image/webp");
+          expect(await pixels(webp)).toEqual(img.data);
+          await untilStored("jxl-bad.png.l3c");
+        });
+      } finally {
+        proxy.close();
+      }
+      await s3.client.send(new DeleteObjectCommand({ Bucket: "images", Key: "jxl-bad.png.l3c" }));
+    },
+    60_000,
+  );
 });
 
 describe("edge: what a client is told", () => {

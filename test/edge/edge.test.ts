@@ -12,7 +12,8 @@ import { Codec } from "../../node-codec/src/codec.js";
 import { backendCalls, startBackend } from "../harness/backend.js";
 import { startEdge } from "../harness/edge.js";
 import { startS3Server } from "../harness/s3-server.js";
-import { BROWSER_ACCEPT } from "../helpers/browser-accept.js";
+import { BROWSER_ACCEPT, negotiatedFor } from "../helpers/browser-accept.js";
+import { djxlPixels } from "../helpers/jxl.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -80,13 +81,16 @@ describe("edge: negotiation and encode on first request", () => {
     ["image/*;q=0.9, image/vnd.l3c;q=0", "image/webp"],
     ["image/*", "image/webp"],
     ["*/*", "image/webp"],
-    ...Object.entries(BROWSER_ACCEPT).map(([, accept]) => [accept, "image/webp"]),
+    ["image/jxl", "image/jxl"],
+    ...Object.entries(BROWSER_ACCEPT).map(([, accept]): [string, string] => [accept, negotiatedFor(accept)]),
   ])("Accept %s -> %s, lossless", async (accept, type) => {
     const r = await get("/images/dir/b.png", { Accept: accept });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe(type);
     expect(r.headers.get("vary")).toBe("Accept");
-    if (type !== "image/vnd.l3c") expect(await pixels(r)).toEqual(img.data);
+    if (type === "image/jxl")
+      expect(await djxlPixels(new Uint8Array(await r.arrayBuffer()))).toEqual(img.data);
+    else if (type !== "image/vnd.l3c") expect(await pixels(r)).toEqual(img.data);
     else await r.arrayBuffer();
   });
 
@@ -116,7 +120,7 @@ describe("edge: negotiation and encode on first request", () => {
     expect(await bad.json()).toEqual({
       error: {
         code: "BAD_CODEC",
-        message: "Expected one of l3c, webp, avif, png for codec but received jpeg of type string",
+        message: "Expected one of l3c, jxl, webp, avif, png for codec but received jpeg of type string",
       },
     });
   });

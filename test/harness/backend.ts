@@ -33,17 +33,22 @@ export async function backendCalls(port: number, route: string): Promise<number>
 }
 
 /**
- * A proxy in front of the backend on `port` that hands every /v1/encode answer to
- * `rewrite` (its body and headers, to change in place) before passing it on: corrupted
+ * A proxy in front of the backend on `port` that hands every /v1/encode answer (or the
+ * answers of `routes`) to `rewrite` (its body and headers, to change in place) before passing it on: corrupted
  * or unattested answers, as a faulty network or an older backend would give; with
  * `encodeDelayMs`, an encode as slow as a big photo's.
  */
 export async function startBackendProxy(
   port: number,
   rewrite: (body: Buffer, headers: Record<string, string>) => void,
-  /** Ms to hold each /v1/encode request before passing it on (a slow encode of a big photo). */
-  encodeDelayMs = 0,
+  opts: {
+    /** Ms to hold each /v1/encode request before passing it on (a slow encode of a big photo). */
+    encodeDelayMs?: number;
+    /** The routes whose answers `rewrite` sees (default /v1/encode). */
+    routes?: string[];
+  } = {},
 ) {
+  const { encodeDelayMs = 0, routes = ["/v1/encode"] } = opts;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -59,7 +64,7 @@ export async function startBackendProxy(
     r.headers.forEach((v, k) => {
       if (k !== "content-length" && k !== "transfer-encoding") headers[k] = v;
     });
-    if (req.url?.startsWith("/v1/encode")) rewrite(body, headers);
+    if (routes.some((p) => req.url?.startsWith(p))) rewrite(body, headers);
     res.writeHead(r.status, headers);
     res.end(body);
   });

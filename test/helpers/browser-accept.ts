@@ -24,3 +24,8 @@ export const BROWSER_ACCEPT = {
   "curl default": "*/*",
   "wget default": "*/*",
 } as const;
+
+/** What the edge serves a client with this Accept: JPEG XL to those that name it, else WebP. */
+export function negotiatedFor(accept: string): "image/jxl" | "image/webp" {
+  return /(^|,)\s*image\/jxl\s*(,|$)/.test(accept) ? "image/jxl" : "image/webp";
+}

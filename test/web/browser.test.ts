@@ -20,6 +20,7 @@ import { crc32 } from "../../shared/crc32.js";
 import { launchChromium } from "../harness/chromium.js";
 import { pagePixels } from "../harness/page-pixels.js";
 import { defaultModelName, startWebEnv, type WebEnv } from "../harness/web-env.js";
+import { negotiatedFor } from "../helpers/browser-accept.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -112,7 +113,7 @@ async function settled(page: Page, selector: string): Promise<string> {
 }
 
 describe("Chromium: <img> of every edge URL", () => {
-  it("loads each variant and shows the original's pixels; the negotiated one is WebP", async () => {
+  it("loads each variant and shows the original's pixels; the negotiated one is JPEG XL", async () => {
     const responses = new Map<string, { type: string; accept: string }>();
     const page = await browser.newPage();
     page.on("response", async (r) => {
@@ -121,14 +122,14 @@ describe("Chromium: <img> of every edge URL", () => {
         accept: (await r.request().allHeaders()).accept ?? "",
       });
     });
-    const html = ["", "?codec=png", "?codec=webp", "?codec=avif"]
+    const html = ["", "?codec=png", "?codec=webp", "?codec=avif", "?codec=jxl"]
       .map((q, i) => `<img id="v${i}" src="/images/photos/x.png${q}">`)
       .join("");
     await page.goto(`${env.url}/_l3c/test-page.html#${new URLSearchParams({ html })}`);
     await page.waitForFunction(
-      () => document.images.length === 4 && Array.from(document.images).every((i) => i.complete),
+      () => document.images.length === 5 && Array.from(document.images).every((i) => i.complete),
     );
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       expect(await page.evaluate(pagePixels, [`#v${i}`, smallRgba] as [string, number[]])).toEqual({
         width: 96,
         height: 80,
@@ -139,7 +140,8 @@ describe("Chromium: <img> of every edge URL", () => {
     const negotiated = responses.get("/images/photos/x.png")!;
     console.log(`Chromium ${browser.version()} <img> Accept: ${negotiated.accept}`);
     expect(negotiated.accept).toContain("image/*");
-    expect(negotiated.type).toBe("image/webp");
+    // Chromium 156 names image/jxl: it gets lossless JPEG XL, decoded by Chromium itself above
+    expect(negotiated.type).toBe("image/jxl");
     expect(responses.get("/images/photos/x.png?codec=avif")!.type).toBe("image/avif");
     await page.close();
   });
@@ -149,7 +151,7 @@ describe("Chromium: <img> of every edge URL", () => {
     const r = await page.goto(`${env.url}/images/photos/x.png`);
     const accept = (await r!.request().allHeaders()).accept;
     console.log(`Chromium navigation Accept: ${accept}`);
-    expect(r!.headers()["content-type"]).toBe("image/webp");
+    expect(r!.headers()["content-type"]).toBe(negotiatedFor(accept));
     expect(await page.evaluate(pagePixels, ["img", smallRgba] as [string, number[]])).toMatchObject({
       differing: 0,
     });
@@ -177,6 +179,115 @@ describe("Chromium: l3c decoded in the page", () => {
       differing: 0,
       first: -1,
     });
+    await page.close();
+  });
+
+  it("<l3c-img> paints each tile's 1/8, 1/4, 1/2 image before load (preview events), then identical pixels", async () => {
+    type Rec = {
+      kind: string;
+      state?: string;
+      canvas?: number[];
+      level?: number;
+      step?: number;
+      tile?: number;
+      x?: number;
+      y?: number;
+      width?: number;
+      height?: number;
+      image?: number[];
+      iw?: number;
+      ih?: number;
+    };
+    const page = await open(`<l3c-img id="p" src="/images/photos/crop.png"></l3c-img>`, env.url, () => {
+      const events: unknown[] = [];
+      (globalThis as unknown as { previewEvents: unknown[] }).previewEvents = events;
+      const el = (e: Event) => e.target as HTMLElement;
+      document.addEventListener(
+        "preview",
+        (e) => {
+          const d = (e as CustomEvent).detail;
+          const c = el(e).shadowRoot?.querySelector("canvas");
+          events.push({
+            kind: "preview",
+            state: el(e).getAttribute("state"),
+            canvas: c ? [c.width, c.height] : [],
+            ...d,
+            image: d.step > 1 ? Array.from(d.image.data) : [],
+            iw: d.image.width,
+            ih: d.image.height,
+          });
+        },
+        true,
+      );
+      document.addEventListener(
+        "load",
+        (e) => el(e).localName === "l3c-img" && events.push({ kind: "load" }),
+        true,
+      );
+    });
+    expect(await settled(page, "#p")).toBe("l3c");
+    const events = (await page.evaluate(
+      () => (globalThis as unknown as { previewEvents: unknown[] }).previewEvents,
+    )) as Rec[];
+    expect(events.at(-1)).toEqual({ kind: "load" });
+    const previews = events.slice(0, -1);
+    // Two tiles (256 x 192 and 64 x 192), each 1/8, 1/4, 1/2, then final, all while loading.
+    for (const tile of [0, 1]) {
+      const mine = previews.filter((e) => e.tile === tile);
+      expect(mine.map((e) => e.level)).toEqual([3, 2, 1, 0]);
+      for (const e of mine) {
+        expect(e).toMatchObject({
+          kind: "preview",
+          state: "loading",
+          canvas: [320, 192],
+          step: 2 ** e.level!,
+        });
+        expect([e.iw, e.ih]).toEqual([Math.ceil(e.width! / e.step!), Math.ceil(e.height! / e.step!)]);
+        // A coarse level holds the image's own pixels at multiples of its step (final values).
+        if (e.step! > 1) {
+          const want: number[] = [];
+          for (let j = 0; j < e.ih!; j++)
+            for (let i = 0; i < e.iw!; i++) {
+              const o = ((e.y! + j * e.step!) * 320 + e.x! + i * e.step!) * 4;
+              want.push(...crop.rgba.slice(o, o + 4));
+            }
+          expect(e.image).toEqual(want);
+        }
+      }
+    }
+    expect(previews).toHaveLength(8);
+    expect(await page.evaluate(pagePixels, ["#p", crop.rgba] as [string, number[]])).toEqual({
+      width: 320,
+      height: 192,
+      differing: 0,
+      first: -1,
+    });
+    await page.close();
+  });
+
+  it("decodeL3cStream's onPreview: one worker shows every tile's 1/8 image before any 1/4, and so on", async () => {
+    const page = await open("");
+    await page.waitForFunction(() => "l3c" in globalThis);
+    const r = await page.evaluate(async (bytes) => {
+      const m = (globalThis as unknown as { l3c: typeof import("../../web/src/index.js") }).l3c;
+      const order: number[][] = [];
+      const d = await m.decodeL3cStream(Uint8Array.from(bytes), {
+        workers: 1, // the page's first decode: its pool has one worker, holding both tiles
+        onPreview: (image, info) => order.push([info.tile, info.level, image.width, image.height]),
+      });
+      return { order, data: Array.from(d.data) };
+    }, Array.from(crop.stream));
+    expect(r.order).toEqual([
+      [0, 3, 32, 24],
+      [1, 3, 8, 24],
+      [0, 2, 64, 48],
+      [1, 2, 16, 48],
+      [0, 1, 128, 96],
+      [1, 1, 32, 96],
+      [0, 0, 256, 192],
+      [1, 0, 64, 192],
+    ]);
+    expect(r.data).toEqual(crop.rgba);
     await page.close();
   });
 
@@ -275,7 +386,7 @@ describe("curl and wget with their default Accept (*/*)", () => {
 });
 
 describe("Chromium: the demo page", () => {
-  it("encodes an upload on the edge, charts the sizes, decodes l3c here: pixels identical", async () => {
+  it("encodes an upload on the edge, charts the sizes (JPEG XL too), decodes l3c here: pixels identical; JPEG XL's decode time", async () => {
     const page = await browser.newPage();
     page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
     await page.setViewportSize({ width: 1100, height: 900 });
@@ -286,9 +397,24 @@ describe("Chromium: the demo page", () => {
     const bars = await page.$$eval("#chart .bar", (els) =>
       els.map((e) => [(e as HTMLElement).dataset.codec, Number((e as HTMLElement).dataset.bytes)]),
     );
-    expect(bars.map((b) => b[0])).toEqual(["l3c", "PNG", "WebP lossless", "AVIF lossless"]);
+    expect(bars.map((b) => b[0])).toEqual([
+      "l3c",
+      "PNG",
+      "WebP lossless",
+      "AVIF lossless",
+      "JPEG XL lossless",
+    ]);
     for (const [, bytes] of bars) expect(bytes).toBeGreaterThan(0);
-    console.log(`demo: ${await page.textContent("#verdict")} sizes ${JSON.stringify(bars)}`);
+    // Decode times: l3c's here, and the JPEG XL file's by Chromium's own decoder (it has one).
+    const times = await page.$$eval("#timing .num", (els) =>
+      els.map((e) => [(e as HTMLElement).dataset.codec, (e as HTMLElement).dataset.ms, e.textContent]),
+    );
+    expect(times.map((t) => t[0])).toEqual(["l3c", "jxl"]);
+    expect(times[0][1]).toBe(await page.getAttribute("#verdict", "data-decode-ms"));
+    expect(times[1][1], `JPEG XL: ${times[1][2]}`).toMatch(/^\d+$/);
+    console.log(
+      `demo: ${await page.textContent("#verdict")} sizes ${JSON.stringify(bars)} decode ${JSON.stringify(times)}`,
+    );
     await page.screenshot({ path: join(SHOTS, "demo.png"), fullPage: true });
     await page.close();
   });

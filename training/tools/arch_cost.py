@@ -1,4 +1,4 @@
-"""What candidate architectures cost to decode (issue 13 item 2's speed half; bpsp needs training).
+"""What candidate architectures cost to decode (their speed; their bpsp needs training).
 
 For each configuration: an untrained L3C (seeded init, calibrated on synthetic images, as
 l3c.fixture does) exported to integer ONNX graphs like a shipped model; then its multiply-adds

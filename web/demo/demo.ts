@@ -5,7 +5,8 @@
  * decoded here (decodeL3cStream) and compared, byte for byte, with the pixels the
  * browser decodes from the original. Non-PNG inputs are first turned into a PNG of the
  * pixels the browser decoded, so that both sides start from the same pixels (JPEG
- * decoders may differ by a little).
+ * decoders may differ by a little). The answer's lossless JPEG XL file is decoded by the
+ * browser's own decoder where it has one, and its time shown beside l3c's.
  */
 
 import { decodeL3cStream } from "../src/decoder.js";
@@ -21,6 +22,8 @@ interface EncodeAnswer {
   l3c: { bytes: number; ms: number };
   variants: { type: string; bytes: number; ms: number }[];
   stream: string;
+  /** The lossless JPEG XL file (base64), for the browser's own decoder. */
+  jxl?: string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -53,13 +56,15 @@ function chart(a: EncodeAnswer): void {
     "image/png": "PNG",
     "image/webp": "WebP lossless",
     "image/avif": "AVIF lossless",
+    "image/jxl": "JPEG XL lossless",
   };
+  // A codec the edge did not answer with has no row (rather than a bar of 0 bytes).
   const rows = [
     { name: "l3c", bytes: a.l3c.bytes },
-    ...Object.entries(names).map(([type, name]) => ({
-      name,
-      bytes: a.variants.find((v) => v.type === type)?.bytes ?? 0,
-    })),
+    ...Object.entries(names).flatMap(([type, name]) => {
+      const v = a.variants.find((x) => x.type === type);
+      return v ? [{ name, bytes: v.bytes }] : [];
+    }),
   ];
   const max = Math.max(...rows.map((r) => r.bytes));
   const el = $("chart");
@@ -79,6 +84,45 @@ function chart(a: EncodeAnswer): void {
   }
 }
 
+const base64Bytes = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+
+/**
+ * The browser's own decode of the JPEG XL file, in ms (createImageBitmap decodes it
+ * fully), or why there is none: the browser has no JPEG XL decoder, or the edge sent none.
+ */
+async function jxlDecode(a: EncodeAnswer): Promise<{ ms: number } | { none: string }> {
+  if (!a.jxl) return { none: "— (the edge sent no JPEG XL file)" };
+  const blob = new Blob([base64Bytes(a.jxl)], { type: "image/jxl" });
+  const t0 = performance.now();
+  try {
+    const bmp = await createImageBitmap(blob);
+    const ms = performance.now() - t0;
+    const ok = bmp.width === a.width && bmp.height === a.height;
+    bmp.close();
+    return ok ? { ms } : { none: "— (decoded to another size)" };
+  } catch {
+    return { none: "— not supported by this browser" };
+  }
+}
+
+function timings(l3cMs: number, jxl: { ms: number } | { none: string }): void {
+  const el = $("timing");
+  el.replaceChildren();
+  const row = (codec: string, name: string, text: string, ms?: number) => {
+    const label = document.createElement("span");
+    label.textContent = name;
+    const value = document.createElement("span");
+    value.className = "num";
+    value.dataset.codec = codec;
+    if (ms !== undefined) value.dataset.ms = ms.toFixed(0);
+    value.textContent = text;
+    el.append(label, value);
+  };
+  row("l3c", "l3c (this page: Web Workers, wasm)", `${(l3cMs / 1000).toFixed(2)} s`, l3cMs);
+  if ("ms" in jxl) row("jxl", "JPEG XL (this browser's decoder)", `${(jxl.ms / 1000).toFixed(2)} s`, jxl.ms);
+  else row("jxl", "JPEG XL (this browser's decoder)", jxl.none);
+}
+
 function compare(a: ImageData, b: ImageData): number {
   if (a.width !== b.width || a.height !== b.height) return -1;
   let diff = 0;
@@ -91,17 +135,19 @@ async function run(file: File): Promise<void> {
   try {
     say(`Reading ${file.name} ...`);
     const original = await originalPixels(file);
-    say("Encoding on the edge (l3c, PNG, WebP and AVIF) ...");
+    say("Encoding on the edge (l3c, PNG, WebP, AVIF and JPEG XL) ...");
     const r = await fetch("/_l3c/demo/encode", { method: "POST", body: original.png });
     const body = await r.json();
     if (!r.ok) throw new Error(body?.error?.message ?? `HTTP ${r.status}`);
     const answer = body as EncodeAnswer;
     chart(answer);
     say("Decoding the l3c stream in this page ...");
-    const stream = Uint8Array.from(atob(answer.stream), (ch) => ch.charCodeAt(0));
+    const stream = base64Bytes(answer.stream);
     const t0 = performance.now();
     const decoded = await decodeL3cStream(stream);
     const ms = performance.now() - t0;
+    // After l3c's decode, so that neither is timed while the other runs.
+    timings(ms, await jxlDecode(answer));
     const canvas = $<HTMLCanvasElement>("decoded");
     canvas.width = decoded.width;
     canvas.height = decoded.height;

@@ -2,14 +2,35 @@
  * @module decoder
  * Decoding `.l3c` in the page: the header is parsed here (limits checked before any
  * allocation), the tiles are decoded by a pool of Web Workers (worker.ts), each tile's
- * pixel CRC is checked there, and the tiles are placed into one `ImageData`.
+ * pixel CRC is checked there, and the tiles are placed into one `ImageData`. With
+ * `onPreview`, each tile's coarse levels (the pyramid decodes a tile's 1/8, 1/4 and 1/2
+ * images before the rest) and then its final pixels are handed over as they arrive.
  */
 
 import { expectInteger, L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { channelsOf, placeTile, type RawImage } from "../../shared/image.js";
 import { toRgba } from "./image-data.js";
+import { previewPainter } from "./paint.js";
 import { poolFor } from "./pool.js";
+import type { TilePreview } from "./protocol.js";
+
+/** Where a preview belongs (see {@link DecodeOptions.onPreview}). */
+export interface PreviewInfo {
+  /** 3, 2, 1: the tile's 1/8, 1/4, 1/2 image; 0: its final pixels (CRC checked). */
+  level: number;
+  /** 2^level: the preview's pixel (i, j) is the image's pixel (x + i step, y + j step). */
+  step: number;
+  /** The tile's index and its rectangle in the image. */
+  tile: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The whole image's size. */
+  imageWidth: number;
+  imageHeight: number;
+}
 
 export interface DecodeOptions {
   /**
@@ -25,6 +46,14 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Called after each tile with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each tile's coarse levels as they are decoded, coarsest first (an
+   * `ImageData` of ceil(width / step) x ceil(height / step), to be drawn scaled by `step`
+   * into the tile's rectangle), then with its final pixels (level 0). Tiles decode in
+   * parallel, so levels of different tiles interleave. Coarse levels are not checked
+   * (the CRC covers the final pixels); the promise's `ImageData` is what counts.
+   */
+  onPreview?: (image: ImageData, info: PreviewInfo) => void;
 }
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -52,14 +81,49 @@ export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {
     data: new Uint8Array(header.width * header.height * channelsOf(header.layout)),
   };
   const pool = poolFor(new URL("l3c-worker.js", base), workers);
+  // No previews once the decode has failed or been aborted: the caller has moved on.
+  let failed = false;
+  const onPreview = opts.onPreview
+    ? (image: ImageData, info: PreviewInfo) => {
+        if (!failed && !opts.signal?.aborted) opts.onPreview?.(image, info);
+      }
+    : undefined;
   let done = 0;
-  await Promise.all(
+  const tiles = Promise.all(
     header.tiles.map(async (t, i) => {
-      const pixels = await pool.run({ base, stream: bytes, tile: i, maxPixels }, opts.signal);
+      const info = (step: number): PreviewInfo => ({
+        level: Math.log2(step),
+        step,
+        tile: i,
+        x: t.x,
+        y: t.y,
+        width: t.width,
+        height: t.height,
+        imageWidth: header.width,
+        imageHeight: header.height,
+      });
+      const coarse = onPreview
+        ? (p: TilePreview) =>
+            onPreview(
+              new ImageData(
+                toRgba({ width: p.width, height: p.height, channels: 3, data: p.rgb }),
+                p.width,
+                p.height,
+              ),
+              info(p.step),
+            )
+        : undefined;
+      const pixels = await pool.run({ base, stream: bytes, tile: i, maxPixels }, opts.signal, coarse);
       placeTile(img, pixels, t.x, t.y, t.width, t.height);
+      const tileImage = { width: t.width, height: t.height, channels: img.channels, data: pixels };
+      onPreview?.(new ImageData(toRgba(tileImage), t.width, t.height), info(1));
       opts.onProgress?.(++done, header.tileCount);
     }),
   );
+  await tiles.catch((e: unknown) => {
+    failed = true;
+    throw e;
+  });
   return new ImageData(toRgba(img), img.width, img.height);
 }
 
@@ -79,13 +143,23 @@ export async function decodeL3c(src: string | URL, opts: DecodeOptions = {}): Pr
   return decodeL3cStream(new Uint8Array(await r.arrayBuffer()), opts);
 }
 
-/** Decode `src` and draw it into `canvas` (resized to the image). */
+/**
+ * Decode `src` and draw it into `canvas` (resized to the image), each tile's coarse
+ * levels first, scaled up, as they arrive (`onPreview` is still called).
+ */
 export async function drawL3c(
   canvas: HTMLCanvasElement | OffscreenCanvas,
   src: string | URL,
   opts: DecodeOptions = {},
 ): Promise<ImageData> {
-  const data = await decodeL3c(src, opts);
+  const paint = previewPainter(canvas);
+  const data = await decodeL3c(src, {
+    ...opts,
+    onPreview: (image, info) => {
+      paint(image, info);
+      opts.onPreview?.(image, info);
+    },
+  });
   canvas.width = data.width;
   canvas.height = data.height;
   const ctx = canvas.getContext("2d") as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;

@@ -15,8 +15,9 @@ export {
   decodeL3c,
   decodeL3cStream,
   drawL3c,
+  type PreviewInfo,
   streamUrl,
 } from "./decoder.js";
-export { defineL3cImg, L3cImgElement } from "./l3c-img.js";
+export { defineL3cImg, L3cImgElement, type L3cPreviewDetail } from "./l3c-img.js";
 
 if (typeof customElements !== "undefined") defineL3cImg();

@@ -5,12 +5,22 @@
  * Workers or WebAssembly) or fails (network, checksum), it shows `<img src>` instead:
  * the negotiated URL, which the edge answers with WebP, AVIF or PNG.
  *
+ * While it decodes, each tile's coarse levels (1/8, 1/4, 1/2) are drawn scaled up into
+ * the canvas as they arrive, then its final pixels: a `preview` event (a CustomEvent
+ * whose `detail` is the `ImageData` and its `PreviewInfo`) fires for each, before `load`.
+ *
  * State is in the `state` attribute: "loading", "l3c" (decoded here), "fallback"
  * (an `<img>` is shown) or "error" (the fallback failed too). Fires `load` or `error`.
  * `imageData` holds the decoded pixels when state is "l3c"; `fallbackReason` says why not.
  */
 
-import { canDecodeL3c, type DecodeOptions, decodeL3c } from "./decoder.js";
+import { canDecodeL3c, type DecodeOptions, decodeL3c, type PreviewInfo } from "./decoder.js";
+import { previewPainter } from "./paint.js";
+
+/** `detail` of the `preview` event. */
+export interface L3cPreviewDetail extends PreviewInfo {
+  image: ImageData;
+}
 
 export class L3cImgElement extends HTMLElement {
   static observedAttributes = ["src", "alt"];
@@ -74,17 +84,31 @@ export class L3cImgElement extends HTMLElement {
     }
     const abort = new AbortController();
     this.abort = abort;
-    decodeL3c(src, { ...L3cImgElement.options, signal: abort.signal }).then(
+    let canvas: HTMLCanvasElement | null = null;
+    const newCanvas = () => {
+      const c = document.createElement("canvas");
+      c.setAttribute("role", "img");
+      c.setAttribute("aria-label", this.getAttribute("alt") ?? "");
+      this.show(c);
+      return c;
+    };
+    let paint: ReturnType<typeof previewPainter> | null = null;
+    const onPreview = (image: ImageData, info: PreviewInfo) => {
+      if (abort.signal.aborted) return;
+      canvas ??= newCanvas();
+      paint ??= previewPainter(canvas);
+      paint(image, info);
+      L3cImgElement.options.onPreview?.(image, info);
+      this.dispatchEvent(new CustomEvent<L3cPreviewDetail>("preview", { detail: { image, ...info } }));
+    };
+    decodeL3c(src, { ...L3cImgElement.options, signal: abort.signal, onPreview }).then(
       (data) => {
         if (abort.signal.aborted) return;
-        const canvas = document.createElement("canvas");
+        canvas ??= newCanvas();
         canvas.width = data.width;
         canvas.height = data.height;
-        canvas.setAttribute("role", "img");
-        canvas.setAttribute("aria-label", this.getAttribute("alt") ?? "");
         canvas.getContext("2d")!.putImageData(data, 0, 0);
         this.imageData = data;
-        this.show(canvas);
         this.settle("l3c");
       },
       (e: Error) => {

@@ -3,11 +3,16 @@
  * Models for the browser decoder, fetched from `<base>models/<id>/manifest.json` and the
  * graphs it lists (web/build.ts lays them out). The manifest's SHA-256 must be the id
  * the stream names and every graph's SHA-256 the one its manifest lists before a session
- * is made from it: the same checks as gpu-backend's model store, over HTTP.
+ * is made from it: the same checks as gpu-backend's model store, over HTTP. The graphs
+ * that run are the float-exact forms that `forms.json` lists (shared/graph-forms.ts: same
+ * outputs; onnxruntime-web's float Conv is several times faster than its ConvInteger),
+ * each for the manifest's hash of its role and checked against its own; without
+ * forms.json, or with `graphForm: "int"`, the integer graphs.
  */
 
 import type { EntropyCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
+import { type GraphForm, parseForms, pickGraph } from "../../shared/graph-forms.js";
 import { L3cTileModel, type ModelConfig } from "../../shared/l3c-model.js";
 import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
 
@@ -38,6 +43,7 @@ export async function loadModel(
   base: string,
   hexId: string,
   core?: EntropyCore,
+  graphForm: GraphForm = "float-exact",
 ): Promise<L3cTileModel> {
   if (!/^[0-9a-f]{64}$/.test(hexId)) throw new L3cError("UNKNOWN_MODEL", `bad model id ${hexId}`);
   const dir = new URL(`models/${hexId}/`, base);
@@ -46,14 +52,25 @@ export async function loadModel(
     throw new L3cError("UNKNOWN_MODEL", `manifest of ${hexId} does not hash to its id`);
   }
   const manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+  let forms = {};
+  if (graphForm === "float-exact") {
+    try {
+      forms = parseForms(JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("forms.json", dir)))));
+    } catch {
+      forms = {}; // no forms.json (or an unusable one): the integer graphs
+    }
+  }
   const runner = new OrtRunner(
     ort,
     async (role) => {
-      const f = manifest.files[role];
+      const f = pickGraph(manifest.files, forms, role, graphForm);
       if (!f) throw new L3cError("UNKNOWN_MODEL", `model ${hexId} has no ${role} graph`);
       const g = await fetchBytes(new URL(f.file, dir));
       if ((await sha256Hex(g)) !== f.sha256)
-        throw new L3cError("UNKNOWN_MODEL", `${f.file} does not match its manifest hash`);
+        throw new L3cError(
+          "UNKNOWN_MODEL",
+          `${f.file} does not match its ${f.form === "int" ? "manifest" : "forms.json"} hash`,
+        );
       return g;
     },
     { executionProviders: ["wasm"] },

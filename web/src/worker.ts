@@ -5,7 +5,13 @@
  * workers), the shared container and tile model, and the WebAssembly entropy core
  * (`core/l3c-core-simd.wasm`, or the scalar build where SIMD128 is missing: same pixels).
  * Each job decodes one tile and checks its pixel CRC (`decodeTile`); models and the core
- * load once per worker.
+ * load once per worker. A job that asks for previews gets each coarse level of its tile
+ * (the pyramid decodes 1/8, 1/4 and 1/2 before the rest) as it is decoded.
+ *
+ * A worker may hold several jobs (pool.ts); they take turns, one decoding at a time
+ * (onnxruntime's sessions run one call at a time, and so does this thread). At each coarse
+ * level a tile goes back in line behind the tiles at a coarser one: every tile's 1/8
+ * image comes before any tile's 1/4, and so on, then the tiles finish in turn.
  */
 
 import * as ort from "onnxruntime-web/wasm";
@@ -16,6 +22,7 @@ import { parseHeader } from "../../shared/format.js";
 import type { L3cTileModel } from "../../shared/l3c-model.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { wasmCore } from "../../shared/wasm/wasm-core.js";
+import { subsample } from "./image-data.js";
 import { loadModel } from "./model-loader.js";
 import type { TileJob, TileResult } from "./protocol.js";
 
@@ -60,12 +67,67 @@ function model(base: string, hexId: string): Promise<L3cTileModel> {
   return m;
 }
 
+/** Turns of the tiles in this worker: the lowest rank goes first, then the earliest. */
+class Turns {
+  private readonly waiting: { rank: number; seq: number; go: () => void }[] = [];
+  private busy = false;
+  private seq = 0;
+
+  take(rank: number): Promise<void> {
+    return new Promise((go) => {
+      this.waiting.push({ rank, seq: this.seq++, go });
+      this.next();
+    });
+  }
+
+  release(): void {
+    this.busy = false;
+    this.next();
+  }
+
+  private next(): void {
+    if (this.busy || !this.waiting.length) return;
+    let best = 0;
+    for (let i = 1; i < this.waiting.length; i++) {
+      const w = this.waiting[i];
+      const b = this.waiting[best];
+      if (w.rank < b.rank || (w.rank === b.rank && w.seq < b.seq)) best = i;
+    }
+    this.busy = true;
+    this.waiting.splice(best, 1)[0].go();
+  }
+}
+
+const turns = new Turns();
+
 async function run(job: TileJob): Promise<Uint8Array> {
+  await turns.take(0);
+  try {
+    return await decode(job);
+  } finally {
+    turns.release();
+  }
+}
+
+async function decode(job: TileJob): Promise<Uint8Array> {
   const header = parseHeader(job.stream, { maxPixels: job.maxPixels });
   const tile = header.tiles[job.tile];
   if (!tile) throw new L3cError("INVALID_ARGUMENT", `no tile ${job.tile}`);
   const noModel = header.modelId.every((b) => b === 0);
-  return decodeTile(job.stream, header, tile, noModel ? undefined : await model(job.base, header.modelHash));
+  const onLevel = job.previews
+    ? async (step: number, rgb: Uint8Array) => {
+        const preview = subsample(rgb, tile.width, tile.height, step);
+        scope.postMessage({ id: job.id, preview }, [preview.rgb.buffer]);
+        // Rank 1 after the 1/8 image, 2 after the 1/4, 3 after the 1/2. The graphs'
+        // promises settle as microtasks: yield to the event loop, or jobs posted since
+        // this tile began would not be read (and take their turn) before it ends.
+        turns.release();
+        await new Promise((r) => setTimeout(r, 0));
+        await turns.take(4 - Math.log2(step));
+      }
+    : undefined;
+  const m = noModel ? undefined : await model(job.base, header.modelHash);
+  return decodeTile(job.stream, header, tile, m, onLevel);
 }
 
 const scope = globalThis as unknown as {

@@ -1,0 +1,109 @@
+/*
+ * l3c-core, part 6 of 7: One pixel stage coded in the order of shared/l3c-model.ts, with its adaptive stage.
+ * Compiled as one translation unit through l3c-core.c (included in order, never alone).
+ */
+
+/*
+ * Code one pixel stage (see l3c-model.ts): positions (gy, gx) of a gh x gw grid with
+ * pixel (gy step + oy, gx step + ox) inside the tile, raster order, R G B each.
+ * stage: index 0..9 in coding order (0 = base); rgb: the tile's packed RGB (w x h x 3),
+ * read when encoding, written when decoding.
+ */
+void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, const int32_t *params, int32_t K,
+                            int32_t step, int32_t oy, int32_t ox, uint8_t *rgb) {
+  const int32_t W = t->W, plane = t->W * t->H;
+  const int32_t gh = t->H / step, gw = t->W / step, P = 12 * K, plane3 = 3 * K;
+  int32_t ptype = 0, half = step;
+  if (stage > 0) {
+    half = step >> 1;
+    ptype = oy == 0 ? 2 : (ox == 0 ? 3 : 1);
+  }
+  const int32_t adapt = t->adapt && stage < NSTAGES;
+  int32_t shifts[MAXK];
+  Mix mx;
+  double F[NF];
+  for (int32_t gy = 0; gy < gh; gy++) {
+    const int32_t y = gy * step + oy;
+    if (y >= t->h) break;
+    if (adapt)
+      for (int32_t c = 0; c < 3; c++) {
+        Group *g = &t->groups[stage * 3 + c];
+        if (g->dirty) {
+          solve(NF, g->A, g->b, g->theta);
+          g->dirty = 0;
+        }
+      }
+    for (int32_t gx = 0; gx < gw; gx++) {
+      const int32_t x = gx * step + ox;
+      if (x >= t->w) break;
+      if (cd->err) return;
+      const int32_t *pp = params + (gy * gw + gx) * P;
+      const int32_t o = y * W + x, src = (y * t->w + x) * 3;
+      int32_t xv[3] = {0, 0, 0};
+      double eprev[3] = {0, 0, 0};
+      for (int32_t c = 0; c < 3; c++) {
+        const int32_t *sh = 0;
+        if (c > 0) {
+          coef_shifts(c, pp + 3 * plane3, K, xv[0], xv[1], shifts);
+          sh = shifts;
+        }
+        int32_t madd = 0, lsadd = 0;
+        double m = 0, sd = 0, d = 0, vt = 0;
+        TempCtx *tc = 0;
+        Group *g = 0;
+        if (adapt) {
+          prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
+          /* network mean and standard deviation, in pixel units; the variance the
+             temperature compares with: adapt-1 the network's, adapt-2 the contracted one */
+          spread(&mx, t->adapt >= 2, ADAPT_RHO, &m, &sd, &vt);
+          features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
+          g = &t->groups[stage * 3 + c];
+          for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
+          double lim = t->adapt >= 2 ? ADAPT_CLIP2 * sd + 1.0 : sd + 1.0;
+          if (d > lim) d = lim;
+          if (d < -lim) d = -lim;
+          madd = (int32_t)floor_(d * 256.0 + 0.5);
+          double act = (fabs_(F[3]) + fabs_(F[4]) + fabs_(F[5]) + fabs_(F[6]) + 2.0 * fabs_(F[7])) / 6.0;
+          int32_t sb = bucket(sd, ADAPT_SD_EDGES, NSB - 1);
+          int32_t ab = bucket(act / (sd + 0.3), ADAPT_ACT_EDGES, NACT - 1);
+          tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
+          lsadd = temp_offset(tc);
+        }
+        if (adapt) {
+          readjust(&mx, madd, lsadd);
+          if (t->adapt >= 2) contract(&mx, ADAPT_RHO - 1.0, 256.0 * m + madd);
+          if (decode) hint(&mx, 256.0 * m + madd, vt, lsadd);
+        } else
+          prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
+        int32_t v;
+        if (decode) {
+          v = mix_decode(cd, &mx);
+          rgb[src + c] = (uint8_t)v;
+        } else {
+          v = rgb[src + c];
+          mix_encode(cd, &mx, v);
+        }
+        xv[c] = v;
+        t->known[c * plane + o] = (uint8_t)v;
+        if (adapt) {
+          double yres = v - m, e = yres - d;
+          eprev[c] = yres;
+          t->res[c * plane + o] = yres;
+          t->err[c * plane + o] = e;
+          tc->E += e * e;
+          tc->S += vt;
+          double wt = 1.0 / (sd * sd + 1.0);
+          int32_t n = t->rowN[c]++;
+          double *fw = t->rowFw + ((uintptr_t)c * t->rowCap + n) * RS, *fs = t->rowF + ((uintptr_t)c * t->rowCap + n) * RS;
+          for (int32_t i = 0; i < NF; i++) {
+            fw[i] = wt * F[i];
+            fs[i] = F[i];
+          }
+          fs[NF] = yres; /* fs[NF + 1..] stay 0 */
+          g->dirty = 1;
+        }
+      }
+    }
+    if (adapt) row_end(t, stage);
+  }
+}
