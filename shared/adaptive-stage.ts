@@ -2,142 +2,28 @@
  * @module adaptive-stage
  * The adaptive stages "adapt-1", "adapt-2" and "adapt-3": per-tile online adaptation of
  * the network's distributions, computed identically by encoder and decoder from decoded
- * symbols only. A model enables one with `"adapt": "adapt-1"` (or `"adapt-2"`,
- * `"adapt-3"`) in its manifest config (so the model id names it; models without the key
- * code as before). adapt-2 is adapt-1 with the changes of its own section, adapt-3 is
- * adapt-2 plus the z2 stage of the last section. This comment is the specification;
- * `AdaptiveTile` (pixel stages) and `AdaptiveZ` (z2) are its reference implementation
- * and shared/wasm/l3c-core.c follows it
- * operation by operation.
+ * symbols only. Specified in SPEC.md §7, operation by operation; `AdaptiveTile` (pixel
+ * stages) and `AdaptiveZ` (adapt-3's z2 stage) are its reference implementation, and
+ * shared/wasm/core/*.c follows them. A model enables one with `"adapt": "adapt-1"` (or
+ * `"adapt-2"`, `"adapt-3"`) in its manifest config, so the model id names it.
  *
- * ## Arithmetic
- * Everything below is IEEE-754 binary64 arithmetic restricted to + - * / and sqrt, each
- * correctly rounded, evaluated exactly in the order written (left to right; no fused
- * multiply-add, no reassociation), plus floor and comparisons. Integers enter as exact
- * doubles. Its only outputs are integers that feed the integer mixture CDF
- * (logistic-mixture.ts): per sub-pixel a Q8 mean shift and a Q7 log-scale offset, and in
- * adapt-2 each component's Q8 mean after the contraction.
- *
- * ## Where it applies
- * Every pixel stage s = 0..9 of the pyramid (l3c-model.ts: s = 0 the base stage, then
- * l3p1..l3p3, l2p1..l2p3, l1p1..l1p3), every sub-pixel c = 0, 1, 2 (R, G, B) of every coded
- * position, in coding order. State is per tile and starts at zero: tiles stay independent.
- *
- * ## State (per tile)
- * - `res[c][y][x]`: the network residual v - m of every coded sub-pixel (below), 0 before.
- * - `err[c][y][x]`: the adapted residual e = r - d of every coded sub-pixel, 0 before.
- * - one regression group per (s, c): A (30 x 30, symmetric, zero), b (30), theta (30, zero),
- *   a dirty flag;
- * - one temperature context per (s, c, sb, ab) (6 x 4 per (s, c)): E = S = 0.
- *
- * ## Per sub-pixel (stage s of step T, phase offset, pixel (y, x), channel c)
- * 1. Prepare the network's mixture as the model does (clamps, coefficient shifts), then
- *    over its components k in index order (those MixtureCdf.prepare keeps; weights
- *    w_k of 2^15, Q8 means mu_k, inverse scales g_k = EXP_Q20[...]):
- *      mu = mu_k / 256; s = 1048576 / g_k;
- *      M1 += w_k * mu;  M2 += w_k * ((s * s) * V + mu * mu)     (V = LOGISTIC_VAR)
- *    m = M1 / 32768; M2 = M2 / 32768; sd = sqrt(max(M2 - m * m, VAR_MIN)) (max: the
- *    larger; VAR_MIN when equal).
- * 2. Features F[0..29] (below), d = sum_i theta_i * F_i (i ascending, starting from 0),
- *    then d = min(d, sd + 1), d = max(d, -(sd + 1)); madd = floor(d * 256 + 0.5).
- * 3. act = (|F3| + |F4| + |F5| + |F6| + 2 * |F7|) / 6; sb = #{e in SD_EDGES : sd > e};
- *    ab = #{e in ACT_EDGES : act / (sd + 0.3) > e}; context t = (s, c, sb, ab);
- *    lsadd = 0 if not (S_t > 0), else ADAPT_TAU_MIN + #{j : E_t > S_t * ADAPT_TAU_U[j]}
- *    (adapt-tables.ts; = round(64 ln(E/S)) clamped to [-77, 64]).
- * 4. The coded distribution is the network's mixture with every mean increased by madd
- *    (before the mean clamp) and every clamped log-scale increased by lsadd and clamped
- *    again to [-512, 768].
- * 5. After coding value v: r = v - m; e = r - d; res = r; err = e;
- *    E_t = E_t + e * e; S_t = S_t + sd * sd;
- *    wt = 1 / (sd * sd + 1); for i = 0..29: f = wt * F_i; for j = i..29: A_ij = A_ij + f * F_j;
- *    b_i = b_i + f * r; mark the group dirty.
- * At the start of each grid row of stage s, every dirty group (s, c) is solved,
- * theta = (A + LAMBDA I)^-1 b, by Cholesky (L L^T, row by row: for i, for j <= i:
- * t = A_ji + (LAMBDA if i = j); t = t - L_ik * L_jk for k = 0..j-1; L_ii = sqrt(max(t,
- * PIVOT_MIN)) or L_ij = t / L_jj), forward substitution y_i = (b_i - sum_k<i L_ik y_k) /
- * L_ii, back substitution theta_i = (y_i - sum_k>i L_ki theta_k) / L_ii (sums subtract term
- * by term, k ascending), and made clean. At the end of each grid row of stage s, every
- * A_ij (j >= i) and b_i of the stage's three groups is multiplied by DECAY_LS, and E and S
- * of each of its temperature contexts by DECAY_TEMP.
- *
- * ## Features (h = T / 2 for stages s >= 1; offsets (dy, dx) are in units of h)
- * Neighbour (y + a, x + b) is read from the decoded planes; when outside the tile it is
- * mirrored per axis (a -> -a if y + a is outside, b -> -b likewise); when still outside it is
- * "absent". Known(c', q) is the decoded value of channel c' there, or the stated default
- * when absent. xv[c'] are the current pixel's decoded channels c' < c; r[c'] their residuals.
- * - F0 = 1; F1 = r[0] (c >= 1, else 0); F2 = r[1] (c = 2, else 0).
- * - F3..F6: res of channel c at the causal same-stage neighbours W (0, -T), N (-T, 0),
- *   NW (-T, -T), NE (-T, +T) (pixel offsets, not mirrored; 0 when outside);
- *   F21..F24: their values minus m, F25..F28: their err (0 when outside).
- * - Phase type: base stage 0; offset (h, h) type 1; (0, h) type 2; (h, 0) type 3.
- * - Types 1-3: F7 = (sum of res of channel c at PREV offsets, absent -> 0) / count, F29 the
- *   same of err (sums in PREV order);
- *   H0, H1, V0, V1 = Known(c) at the HPAIR and VPAIR offsets (default m);
- *   Ph = 0.5 (H0 + H1), Pv = 0.5 (V0 + V1), gh = |H0 - H1|, gv = |V0 - V1|,
- *   wh = 1 / ((gh + 1)(gh + 1)), wv likewise; F8 = Ph - m, F9 = Pv - m,
- *   F10 = (wh Ph + wv Pv) / (wh + wv) - m; for each earlier channel c' < c, with Hc'0.. =
- *   Known(c') at the same offsets (default xv[c']): dh = 0.5((H0 - Hc'0) + (H1 - Hc'1)),
- *   dv likewise, g1 = gh + |Hc'0 - Hc'1|, g2 = gv + |Vc'0 - Vc'1|, w1 = 1/((g1 + 1)(g1 + 1)),
- *   w2 likewise; F[11 + (c = 1 ? 0 : c')] = (xv[c'] + (w1 dh + w2 dv) / (w1 + w2)) - m;
- *   F13..F20 = Known(c) at the eight NB8 offsets (default m) minus m.
- * - Type 0 (base stage): W, N, NW, NE = F21..F24 + m; F8 = MED(W, N, NW) - m (LOCO-I
- *   median: min(W, N) if NW >= max, max(W, N) if NW <= min, else (W + N) - NW);
- *   F9 = 0.5 (W + NE) - m; for c' < c, Wc' / Nc' = the channel-c' value at W / N (xv[c']
- *   when outside): F[11 + (c = 1 ? 0 : c')] = (xv[c'] + 0.5((W - Wc') + (N - Nc'))) - m.
- * All other features are 0. The offset tables are `NB8`, `HPAIR`, `VPAIR`, `PREV` below.
- *
- * ## adapt-2 (`"adapt": "adapt-2"`): adapt-1 plus a contraction of the mixture
- * Everything above, with three changes (RHO = 0.25, CLIP2 = 3):
- * - Step 2 clips d to [-(CLIP2 * sd + 1), CLIP2 * sd + 1] instead of [-(sd + 1), sd + 1]
- *   (with the contraction, adapt-1's tight clip cost 0.35% on the validation split;
- *   CLIP2 = 3 and 5 measured the same there, and the bound stays for safety).
- * - Step 1 also sums MC += w_k * ((s * s) * V) (in the same loop, after M2), and
- *   vt = max(vc + (RHO * RHO) * ((M2 - m * m) - vc), VAR_MIN) with vc = MC / 32768 and
- *   M2 - m * m the variance of step 1 before its max (max: the larger; VAR_MIN when
- *   equal): the variance of the contracted mixture (its components' own plus RHO^2 x the
- *   spread of their means). Step 5 adds vt to S_t instead of sd * sd.
- * - Step 4b, after step 4: with center = 256 * m + madd, every kept component's Q8 mean
- *   mu (as step 4 leaves it, clamped) becomes mu + floor((RHO - 1) * (mu - center) + 0.5),
- *   clamped again to the mean range [-256 n, 512 n] (MixtureCdf.contract). Weights and
- *   scales stay. The network spreads its components' means to hedge where the pixel
- *   will be; once the regression has moved the mean, most of that hedge is wasted
- *   (measured: -1.7% of the file on the validation split against adapt-1, RHO flat
- *   between 0.15 and 0.5; `training/tools/adapt_research/`).
- *
- * ## adapt-3 (`"adapt": "adapt-3"`): adapt-2 plus the z2 stage
- * The pixel stages code exactly as adapt-2. In addition the z2 symbols (l3c-model.ts, step
- * 2: C channels of an h x w grid, h = H / 4, w = W / 4, channel-major, raster within a
- * channel) are adapted the same way, with their own state (per tile, zero at the start):
- * `zres[c][y][x]`, `zerr[c][y][x]` (0 before coding), and per channel c one regression
- * group (A 21 x 21, b 21, theta 21) and one temperature context (E = S = 0).
- * For channel c = 0..C-1, for each row y: when y >= 1, theta = (A + LAMBDA I)^-1 b (the
- * Cholesky solve of the pixel stages, on 21 features); then for each x:
- * 1. Step 1 of the pixel stages on the network's z mixture (n = L): M1, M2, MC; m, sd;
- *    vt = max(vc + (ZRHO * ZRHO) * ((M2 - m * m) - vc), VAR_MIN), vc = MC / 32768.
- * 2. Features G[0..20]; "outside" means outside the h x w grid, and such a neighbour
- *    gives 0:
- *    - G0 = 1;
- *    - G1..G4: zres of channel c at W (y, x - 1), N (y - 1, x), NW (y - 1, x - 1),
- *      NE (y - 1, x + 1); G5..G8: the coded symbol there (its level, 0..L-1) minus m;
- *      G9..G12: zerr there;
- *    - G[13 + c'] = zres of channel c' at (y, x), for c' < c and c' < 4 (else 0);
- *    - when c >= 1, G17..G20: zres of channel c - 1 at (y, x + 1), (y + 1, x), (y, x - 1),
- *      (y - 1, x) (channel c - 1 is fully coded: both sides are known).
- *    d = sum_i theta_i * G_i (i ascending), clipped to [-(CLIP2 * sd + 1), CLIP2 * sd + 1];
- *    madd = floor(d * 256 + 0.5); lsadd = the temperature offset of channel c's context
- *    (step 3 of the pixel stages, on its E and S).
- * 3. The coded distribution: step 4 and step 4b of adapt-2 with ZRHO for RHO (means
- *    clamped to [-256 L, 512 L]).
- * 4. After coding value v: r = v - m; e = r - d; zres = r; zerr = e; E = E + e * e;
- *    S = S + vt; wt = 1 / (sd * sd + 1); for i = 0..20: f = wt * G_i; for j = i..20:
- *    A_ij = A_ij + f * G_j; b_i = b_i + f * r.
- * At the end of each row: every A_ij (j >= i) and b_i of channel c multiplied by ZDECAY,
- * its E and S by DECAY_TEMP. ZRHO = 0.5, ZDECAY = 0.9; LAMBDA, PIVOT_MIN, VAR_MIN and
- * CLIP2 as above. z1 is coded as before (the encoder sends it at its prior's mode, which
- * an adjusted distribution would only make dearer); z3 keeps its static table.
- * Measured on the validation split with l3c-pyramid-v4's networks: z2 0.1608 -> 0.1454
- * bpsp (-0.4% of the file; Kodak 0.1503 -> 0.1382); the regression alone is -0.009, the
- * contraction and temperature the rest, and finer temperature contexts gave nothing.
+ * Map from the spec to this file:
+ * - Arithmetic: IEEE-754 doubles, + - * / sqrt in the written order, no FMA (SPEC.md §1.2).
+ * - State per tile (§7.2): `known`, `res`, `err` planes; one regression group per
+ *   (stage, channel) and one temperature context per (stage, channel, sb, ab).
+ * - Per sub-pixel: step 1, the moments of the network's mixture (§7.3:
+ *   MixtureCdf.moments, `spread`); step 2, the features (§7.4: `features`, tables `NB8`,
+ *   `HPAIR`, `VPAIR`, `PREV`); step 3, the clipped correction and the temperature (§7.5:
+ *   `adjust`, `tempOffset`); step 4, the coded distribution (§7.6, §6.5:
+ *   MixtureCdf.prepare with madd and lsadd, then MixtureCdf.contract for adapt-2 and
+ *   adapt-3); step 5, the update (§7.6: `update`).
+ * - Grid rows (§7.7): `rowStart` solves the dirty groups (`ridgeSolve`, Cholesky in the
+ *   spec's order), `rowEnd` decays the statistics.
+ * - adapt-2 (§7.8): wider clip CLIP2, the contracted variance for the temperature, the
+ *   contraction of the means toward the adapted mean with RHO.
+ * - adapt-3 (§7.9): adapt-2's pixel stages plus `AdaptiveZ` over the z2 symbols.
+ * Why the constants are what they are, and what each scheme measured: SPEC.md Appendix A
+ * and the model cards.
  */
 
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
@@ -152,7 +38,7 @@ export function adaptScheme(name: string | undefined): number | undefined {
   return i < 0 ? undefined : i + 1;
 }
 
-/** Constants of adapt-1 (exact doubles; the C build writes them with the same digits). */
+/** Constants of adapt-1..3 (SPEC.md §7.1; exact doubles, the C build writes them with the same digits). */
 export const ADAPT = Object.freeze({
   FEATURES: 30,
   STAGES: 10,
@@ -220,7 +106,7 @@ export interface Adjustment {
 }
 
 /**
- * The state of adapt-1 for one tile (reference implementation). The caller walks the
+ * The pixel stages' state of adapt-1..3 for one tile (SPEC.md §7.2-§7.8). The caller walks the
  * stages in coding order and, per sub-pixel, calls `adjust` before coding and `update`
  * after; `rowStart` / `rowEnd` bracket each grid row.
  */
@@ -303,7 +189,7 @@ export class AdaptiveTile {
   }
 
   /**
-   * Step 1-3 for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2, MC] of
+   * Steps 1-3 (SPEC.md §7.3-§7.5) for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2, MC] of
    * the network's prepared mixture (MixtureCdf.moments; MC read by adapt-2 only), xv / rv
    * the pixel's earlier channels and their residuals.
    */
@@ -344,7 +230,7 @@ export class AdaptiveTile {
     out.center = 256 * m + out.madd;
   }
 
-  /** Step 5 after coding value v at plane offset o (y W + x); returns the residual. */
+  /** Step 5 (SPEC.md §7.6) after coding value v at plane offset o (y W + x); returns the residual. */
   update(c: number, o: number, v: number): number {
     const r = v - this.m;
     const e = r - this.d;
@@ -485,8 +371,8 @@ export class AdaptiveTile {
 
 /**
  * theta[t0 + 0..n-1] = (A + LAMBDA I)^-1 b for the n x n block at A[a0] (upper triangle
- * valid, row-major) and b[t0]: Cholesky, forward and back substitution in the spec's
- * order. L (n x n) and yv (n) are scratch.
+ * valid, row-major) and b[t0]: Cholesky, forward and back substitution in the order of
+ * SPEC.md §7.7. L (n x n) and yv (n) are scratch.
  */
 function ridgeSolve(
   n: number,
@@ -524,8 +410,7 @@ const ZF = ADAPT.ZFEATURES;
 const ZAROUND: Off = [[0, 1], [1, 0], [0, -1], [-1, 0]];
 
 /**
- * The z2 stage of adapt-3 for one tile (reference implementation; spec: the adapt-3
- * section above). The caller codes channel by channel, row by row: `rowStart(y)`, then
+ * The z2 stage of adapt-3 for one tile (reference implementation of SPEC.md §7.9). The caller codes channel by channel, row by row: `rowStart(y)`, then
  * per symbol `adjust` before coding and `update` after, then `rowEnd()`. Channels are
  * coded one after another, so one regression group and temperature context serve them
  * all: `rowStart(0)` zeroes them, which is the spec's fresh group per channel.

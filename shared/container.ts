@@ -2,7 +2,8 @@
  * @module container
  * Tiles in and out of a stream: stored tiles, coded tiles through a {@link TileModel},
  * checksums. The model that turns RGB tiles into range-coded bytes is injected, so this
- * module (and the format) runs without any neural network runtime.
+ * module (and the format) runs without any neural network runtime. What a reader checks,
+ * in which order, with which error: SPEC.md §2.6.
  */
 
 import { crc32 } from "./crc32.js";

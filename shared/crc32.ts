@@ -2,6 +2,7 @@
  * @module crc32
  * CRC-32 (ISO-HDLC / IEEE 802.3, as in PNG and zlib): polynomial 0xEDB88320 reflected,
  * initial value 0xFFFFFFFF, final XOR 0xFFFFFFFF. crc32("123456789") = 0xCBF43926.
+ * What it covers in a stream: SPEC.md §2.4.
  */
 
 const TABLE = (() => {

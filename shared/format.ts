@@ -1,7 +1,9 @@
 /**
  * @module format
- * The `.l3c` stream, format version 1. This comment is the specification; `parseHeader`
- * and `writeStream` are its reference reader and writer, shared by every tier.
+ * The `.l3c` stream, format version 1. The specification is SPEC.md (this header and
+ * tile index: §2; the order of every check a reader makes and its error code: §2.6);
+ * this comment is a summary for readers of the code. `parseHeader` and `writeStream` are
+ * the reference reader and writer, shared by every tier.
  *
  * All multi-byte integers are **little-endian**. Offsets are in bytes.
  *
@@ -54,10 +56,10 @@
  * Tile payload: one mode byte, then
  * - mode 0 (stored): the tile's pixels in the output layout, uncompressed
  *   (byte_length = 1 + w * h * bytes_per_pixel);
- * - mode 1 (coded): one range-coder stream (range-coder.ts) produced by the model named
- *   in `model_id`; the model defines the symbol order (l3c-model.ts) and its CDFs are
- *   built by logistic-mixture.ts, adjusted by adaptive-stage.ts when the model's config
- *   names it. Tiles are independent (adaptive state starts afresh in every tile), so any
+ * - mode 1 (coded): one range-coder stream (SPEC.md §3) produced by the model named
+ *   in `model_id`; the model defines the symbol order (SPEC.md §4, §5) and its CDFs are
+ *   built as SPEC.md §6 says, adjusted by an adaptive stage (§7) when the model's config
+ *   names one. Tiles are independent (adaptive state starts afresh in every tile), so any
  *   tile decodes alone.
  *
  * A reader checks every limit before it allocates: stream length, pixel count, tile

@@ -72,8 +72,8 @@ export function tileBytes(img: RawImage, x: number, y: number, w: number, h: num
 }
 
 /**
- * Convert packed RGB tile pixels to the layout. Gray requires R = G = B (otherwise the
- * stream is corrupt: `BAD_TILE`).
+ * Convert packed RGB tile pixels to the layout (SPEC.md §2.5). Gray requires R = G = B
+ * (otherwise the stream is corrupt: `BAD_TILE`).
  */
 export function rgbToLayout(rgb: Uint8Array, layout: LayoutId): Uint8Array {
   if (layout === Layout.RGB8) return rgb;

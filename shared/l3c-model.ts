@@ -5,7 +5,9 @@
  * run in an injected {@link GraphRunner} (onnxruntime-node, onnxruntime-web, ...) and the
  * symbols are coded by an injected {@link EntropyCore} (the TypeScript reference or its
  * WebAssembly build: same bytes); this module only moves integers, so encoder and
- * decoder see identical CDFs whatever runs the graphs.
+ * decoder see identical CDFs whatever runs the graphs. Specified in SPEC.md §4 (symbols,
+ * order, the pyramid's passes) and §5 (graph roles, tensors, parameter formats); the
+ * summary below follows it.
  *
  * Coded tile (mode 1 payload) of w x h pixels, W = ceil8(w), H = ceil8(h):
  * 1. z3: C x H/8 x W/8 symbols, channel-major then raster. Channel c's symbols use the
@@ -27,8 +29,8 @@
  *      offset (dy_p, dx_p) 2^(l-1), planes of phases 0..p-1 of that level (phase 0 being
  *      the pixels at multiples of 2^l, coded by earlier stages).
  * With `"adapt": "adapt-1"`, `"adapt-2"` or `"adapt-3"` in the config (pyramid only), every pixel
- * stage's mixtures are adjusted per sub-pixel by the adaptive stage (adaptive-stage.ts)
- * before coding; with adapt-3 the z2 symbols' mixtures are adjusted too.
+ * stage's mixtures are adjusted per sub-pixel by the adaptive stage (SPEC.md §7,
+ * adaptive-stage.ts) before coding; with adapt-3 the z2 symbols' mixtures are adjusted too.
  * Encoder policy (not part of the format; decoders never depend on it): for adaptive
  * models the encoder sends z1 as the mode of its prior (`L3cTileModel.z1Mode`).
  * Parameter tensors are channels-last (positions x P): z params P = (3, C, K) =
@@ -135,9 +137,9 @@ export class L3cTileModel {
   /**
    * Encoder policy (decoders never depend on it): code z1 as the mode of its prior
    * instead of the encoder network's choice. z1 then costs almost nothing, and the pixel
-   * stages, the adaptive stage most of all, recover more than it carried (measured on
-   * the validation split: -1.1% of the file with adapt-1). On for models with the
-   * adaptive stage; earlier models keep their encoder's behaviour (and their vectors).
+   * stages, the adaptive stage most of all, recover more than it carried (SPEC.md
+   * Appendix A). On for models with the adaptive stage; earlier models keep their
+   * encoder's behaviour (and their vectors).
    */
   readonly z1Mode: boolean;
   /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */

@@ -1,17 +1,19 @@
 /**
  * @module logistic-mixture
- * The discretized logistic mixture of L3C as an integer CDF with 16-bit precision.
- * This function is normative: encoder and decoder must compute identical CDFs, so it
- * uses integer arithmetic only (every intermediate is an integer below 2^53, exact in
- * any language with 64-bit integers or IEEE doubles). No floating-point value may
- * influence a CDF.
+ * The discretized logistic mixture of L3C as an integer CDF with 16-bit precision,
+ * specified in SPEC.md §6 (this comment summarises it). Encoder and decoder must compute
+ * identical CDFs, so it uses integer arithmetic only (every intermediate is an integer
+ * below 2^53, exact in any language with 64-bit integers or IEEE doubles). Floating
+ * point reaches a CDF only through the adaptive stages (SPEC.md §7): as the integers
+ * madd and lsadd, and through the contraction of the means (`contract`, SPEC.md §6.5),
+ * all computed with the correctly rounded double operations of SPEC.md §1.2.
  *
  * ## Symbols
  * A symbol is an integer v in [0, n), 2 <= n <= 4096: a sub-pixel (n = 256) or a
  * quantized z level (n = L). Bin v covers [v - 1/2, v + 1/2] in "symbol units"; the
  * lowest and highest bins also take the tails.
  *
- * ## Parameter formats (what the integer networks emit, per component k < K <= 32)
+ * ## Parameter formats (SPEC.md §5.4; what the integer networks emit, per component k < K <= 32)
  * | name        | type  | fixed point              | clamp                        |
  * |-------------|-------|--------------------------|------------------------------|
  * | logit  pi_k | int32 | Q7 nats  (value / 128)   | [-32768, 32768]              |
@@ -26,7 +28,7 @@
  *   mu_B,k += floor((beta_k (2 x_R - 255) + gamma_k (2 x_G - 255)) / 32)
  * (in real terms mu += coef * (x - 127.5), with mu in Q8).
  *
- * ## CDF (normative)
+ * ## CDF (SPEC.md §6.2)
  * 1. Clamp every parameter as in the table.
  * 2. Weights: m = max_k pi_k; e_k = EXP_Q20[512 + min(m - pi_k, 2048)]; E = sum e_k;
  *    w_k = floor(e_k 2^15 / E); then the first k with pi_k = m gets w_k += 2^15 - sum w_k.
@@ -42,7 +44,7 @@
  * C is strictly increasing, so every symbol has frequency >= 1 (probability >= 2^-16),
  * and a single C(v) costs O(K): the decoder finds a symbol by bisection without building
  * the whole table.
- * The tables SIGMOID_Q20 and EXP_Q20 are in mixture-tables.ts.
+ * The tables SIGMOID_Q20 and EXP_Q20 are in mixture-tables.ts (SPEC.md §1.4).
  */
 
 import { L3cError } from "./errors.js";
@@ -107,7 +109,7 @@ export class MixtureCdf {
 
   /**
    * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
-   * array (the networks emit planar tensors, so stride is usually H*W). `shifts` (Q8, one
+   * array (the networks emit channels-last tensors, SPEC.md §5.4, so stride is 1). `shifts` (Q8, one
    * per component) are the coefficient shifts, added to the means before clamping.
    * `meanOffset` and `scaleOffset` locate means and log-scales relative to the logits
    * when all three live in one array. `meanAdd` (Q8) is added to every mean with the
@@ -201,7 +203,7 @@ export class MixtureCdf {
   private guess = 0;
 
   /**
-   * Moments for the adaptive stage (adaptive-stage.ts, step 1), over the kept components
+   * Moments for the adaptive stage (SPEC.md §7.3), over the kept components
    * in order: out[0] = sum w_k mu, out[1] = sum w_k ((s s) V + mu mu), out[2] (when `out`
    * has room) = sum w_k ((s s) V), mu = mu_k / 256, s = 2^20 / g_k, V = pi^2 / 3
    * (`variance`).
@@ -225,7 +227,7 @@ export class MixtureCdf {
   }
 
   /**
-   * adapt-2, step 4b (adaptive-stage.ts): every kept component's Q8 mean moves toward
+   * The contraction of adapt-2 and adapt-3 (SPEC.md §6.5): every kept component's Q8 mean moves toward
    * `center` (the adapted mixture mean, Q8): mu = mu + floor(rhoMinus1 * (mu - center) +
    * 0.5), clamped to the mean range [-256 n, 512 n] again. Weights and scales stay.
    */
@@ -278,9 +280,9 @@ export class MixtureCdf {
    * Decode one symbol: probe C around the mean of the heaviest component, widen the
    * bracket by doubling steps, then bisect. Same result as plain bisection over C (the
    * unique v with C(v) <= target < C(v + 1)), with ~3 evaluations instead of log2(n).
-   * How the search probes is not part of the format: any search that finds that v
-   * decodes the same stream. (l3c-core.c starts the adaptive stages' searches at the
-   * target's quantile under the adapted mean and spread, ~2.2 evaluations.)
+   * How the search probes is not part of the format (SPEC.md §6.4): any search that
+   * finds that v decodes the same stream. (l3c-core.c starts the adaptive stages'
+   * searches at the target's quantile under the adapted mean and spread.)
    */
   decode(dec: RangeDecoder): number {
     const t = dec.target();

@@ -7,7 +7,7 @@
  * total of 2^16 (`PROB_BITS`): 0 <= start, 1 <= size, start + size <= 65536. The coder
  * never sees floating point; adaptive models simply pass a new CDF for every symbol.
  *
- * Byte stream (normative): the encoder starts with low = 0, range = 0xFFFFFFFF and a
+ * Byte stream (specified in SPEC.md §3; summary): the encoder starts with low = 0, range = 0xFFFFFFFF and a
  * cache byte 0, so the first byte of every stream is 0x00. Encoding a symbol:
  *   r = floor(range / 2^16); low += r * start; range = r * size;
  *   while range < 2^24: range *= 256; shiftLow()
@@ -17,7 +17,8 @@
  *   (symbol s with start <= target < start + size); code -= r * start; range = r * size;
  *   while range < 2^24: code = code * 256 + next byte; range *= 256
  * A valid stream never needs bytes past its end and always keeps code < range; the
- * decoder reports either condition as a typed error rather than producing garbage.
+ * decoder reports either condition as a typed error rather than producing garbage. It
+ * reads exactly the bytes the encoder wrote; bytes after them are never read (SPEC.md §2.6).
  */
 
 import { L3cError } from "./errors.js";

@@ -1,5 +1,5 @@
 /**
- * The float-exact graph forms (issue 23; shared/graph-forms.ts, training/l3c/float_exact.py)
+ * The float-exact graph forms (shared/graph-forms.ts, training/l3c/float_exact.py)
  * decode every conformance vector to its reference pixels, on onnxruntime-node (threads 1
  * and 2) and onnxruntime-web's wasm backend in Node, and the float files are what really
  * ran (session bytes hashed). Form selection: "of" must be the manifest's hash; a
@@ -112,8 +112,9 @@ describe("float-exact graph forms", () => {
     await decodeAll("wasm", 1);
   });
 
-  it("defaults: float-exact on onnxruntime-web and CUDA, int on onnxruntime-node's CPU", () => {
-    expect(defaultGraphForm("wasm", ["wasm"])).toBe("float-exact");
+  it("defaults: float-exact on CUDA; int on the CPU, onnxruntime-node or -web (measured faster)", () => {
+    expect(defaultGraphForm("wasm", ["wasm"])).toBe("int");
+    expect(defaultGraphForm("node", ["webgpu"])).toBe("float-exact");
     expect(defaultGraphForm("node", [{ name: "cuda", cudnn_conv_algo_search: "DEFAULT" }, "cpu"])).toBe(
       "float-exact",
     );

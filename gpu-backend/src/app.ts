@@ -147,6 +147,7 @@ export function createApp({ config, codec, provider }: AppDeps) {
       {
         ready: ready && !draining,
         executionProvider: provider.provider,
+        graphForm: provider.graphForm,
         ...(provider.reason ? { cudaNotUsed: provider.reason } : {}),
         runtime: codec.runtime,
         core: codec.core,

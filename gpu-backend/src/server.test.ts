@@ -69,6 +69,7 @@ describe("backend service", () => {
     expect(ready).toMatchObject({
       ready: true,
       executionProvider: "cpu",
+      graphForm: "int",
       cudaNotUsed: "disabled by L3C_DISABLE_CUDA=1",
       core: "wasm-simd",
       workers: 2,

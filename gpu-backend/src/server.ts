@@ -12,7 +12,7 @@ import { Codec } from "../../node-codec/src/codec.js";
 import { defaultModel, listModels, modelsDir, readGraph } from "../../node-codec/src/model-store.js";
 import { createApp } from "./app.js";
 import { type BackendConfig, ConfigError, loadConfig } from "./config.js";
-import { chooseProvider, PROBE_ROLE } from "./provider.js";
+import { CHECK_ROLE, chooseProvider, executionProviders, PROBE_ROLE } from "./provider.js";
 
 /** Headers come in one write from our clients (the edge, the hooks): 10 s is ample. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -41,6 +41,21 @@ export async function start(env = process.env) {
     runtime: config.runtime,
     cudaDisabled: env.L3C_DISABLE_CUDA === "1",
     probeGraph: () => readGraph(defaultModel(listModels(dir), dir), PROBE_ROLE),
+    exactness: () => {
+      // dec1 of the default model on a 16 x 16 input of every byte value, both forms.
+      const m = defaultModel(listModels(dir), dir);
+      const { C, Cf } = m.manifest.config as unknown as { C: number; Cf: number };
+      const bytes = (n: number, k: number) =>
+        Uint8Array.from({ length: n }, (_, i) => (i * k + (i >> 4)) & 255);
+      return {
+        intGraph: readGraph(m, CHECK_ROLE, "int"),
+        floatGraph: readGraph(m, CHECK_ROLE, "float-exact"),
+        feeds: {
+          z1: { data: bytes(C * 256, 37), dims: [1, C, 16, 16] },
+          f2: { data: bytes(Cf * 256, 101), dims: [1, Cf, 16, 16] },
+        },
+      };
+    },
   });
   if (choice.reason) console.error(`l3c backend: CUDA not used: ${choice.reason}`);
   const codec = await Codec.create({
@@ -49,7 +64,8 @@ export async function start(env = process.env) {
     threads: config.threads,
     modelsDir: config.modelsDir,
     workers: config.workers,
-    ...(choice.provider === "cuda" ? { executionProviders: ["cuda", "cpu"] } : {}),
+    graphForm: choice.graphForm,
+    ...(choice.provider === "cuda" ? { executionProviders: executionProviders(choice) } : {}),
   });
   const svc = createApp({ config, codec, provider: choice });
   const server = serve({
@@ -68,7 +84,7 @@ export async function start(env = process.env) {
   await codec.warm(codec.model().id);
   svc.setReady(true);
   console.error(
-    `l3c backend listening on http://${config.host}:${port} (${choice.provider}, core ${codec.core}, models: ${codec.models.length})`,
+    `l3c backend listening on http://${config.host}:${port} (${choice.provider}, ${choice.graphForm} graphs, core ${codec.core}, models: ${codec.models.length})`,
   );
   const stop = async () => {
     await svc.drain();

@@ -4,7 +4,7 @@
  * id is the SHA-256 of its manifest bytes (what streams name); every file's SHA-256 is
  * checked against the manifest before a session is created from it. A model's forms.json
  * may add float-exact forms of its graphs (shared/graph-forms.ts): used when the options'
- * graphForm (default: float-exact on onnxruntime-web and CUDA, int on the CPU) asks for
+ * graphForm (default: float-exact on CUDA, int on the CPU) asks for
  * them and their "of" is the manifest's hash; their own hash is checked the same way.
  */
 

@@ -9,7 +9,7 @@ import type { EntropyCore } from "../../shared/entropy-core.js";
 import { tsCore } from "../../shared/entropy-core.js";
 import { expectOneOf } from "../../shared/errors.js";
 import type { GraphForm } from "../../shared/graph-forms.js";
-import type { OrtLike } from "../../shared/ort-runner.js";
+import type { OrtLike, OrtRunnerOptions } from "../../shared/ort-runner.js";
 import { CORE_KINDS, type CoreKind, loadWasmCore } from "./wasm-core-node.js";
 
 export const RUNTIMES = ["node", "wasm"] as const;
@@ -34,12 +34,12 @@ export interface RuntimeOptions {
   modelsDir?: string;
   optimization?: "disabled" | "basic" | "extended" | "all";
   /** onnxruntime execution providers (default: cpu for node, wasm for wasm). */
-  executionProviders?: string[];
+  executionProviders?: OrtRunnerOptions["executionProviders"];
   /** onnxruntime's CPU memory arena (default false; see OrtRunnerOptions). */
   cpuMemArena?: boolean;
   /**
    * Which form of the decode graphs runs (shared/graph-forms.ts): "int" or "float-exact"
-   * (same outputs; default float-exact for wasm and CUDA, int for onnxruntime-node's CPU).
+   * (same outputs; default float-exact on CUDA, int on the CPU: shared/graph-forms.ts).
    */
   graphForm?: GraphForm;
   /**

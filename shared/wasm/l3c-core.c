@@ -1,15 +1,15 @@
 /*
  * l3c-core: the entropy path of the L3C tile model in C, compiled to WebAssembly
  * (wasm32, scalar and SIMD128 builds) for Node, workerd and browsers, and natively for
- * tools. It computes exactly what the TypeScript reference computes:
- *   - range-coder.ts         (RangeEncoder / RangeDecoder)
- *   - logistic-mixture.ts    (MixtureCdf: the integer CDF, its search)
- *   - l3c-model.ts           (the order of z and pixel symbols of a coded tile)
- *   - adaptive-stage.ts      (the adaptive stage "adapt-1")
- * Those files are the specification; this file follows them operation by operation.
+ * tools. The specification is SPEC.md; this file computes exactly what the TypeScript
+ * reference computes, operation by operation:
+ *   - range-coder.ts         (RangeEncoder / RangeDecoder; SPEC.md §3)
+ *   - logistic-mixture.ts    (MixtureCdf: the integer CDF, its search; SPEC.md §6)
+ *   - l3c-model.ts           (the order of z and pixel symbols of a coded tile; SPEC.md §4)
+ *   - adaptive-stage.ts      (the adaptive stages adapt-1..3; SPEC.md §7)
  * Floating point appears only where the spec allows it: IEEE-754 doubles holding
- * integers below 2^53 (exact) and, in the adaptive stage, + - * / and sqrt in the
- * order the spec gives (no FMA contraction: build with -ffp-contract=off).
+ * integers below 2^53 (exact) and, in the adaptive stages, + - * / and sqrt in the
+ * order the spec gives (SPEC.md §1.2; no FMA contraction: build with -ffp-contract=off).
  *
  * Memory: the host allocates with l3c_alloc (a bump allocator) and releases with
  * l3c_release(mark). No libc.

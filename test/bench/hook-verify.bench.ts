@@ -1,5 +1,5 @@
 /**
- * What verification costs on the encode path (issue 13, item 4).
+ * What verification costs on the encode path.
  *   npm run bench:hook-verify -- [folder of images] [--images N] [--rounds R]
  * Default: the first 3 images of ../shared/datasets/kodak (synthetic 512x512 ones when it
  * is absent), the default model, the backend's default workers. Times, per image:

@@ -1,4 +1,4 @@
-"""Float-exact forms of the integer decoder graphs (issue #23): the command
+"""Float-exact forms of the integer decoder graphs: the command
 `python -m l3c.float_exact <models/NAME>` (from training/).
 
 A float32 graph whose values are all integers computes exactly what the integer graph

@@ -1,10 +1,10 @@
 /*
- * l3c-core, part 5 of 7: The adaptive stage's arithmetic (specification: shared/adaptive-stage.ts): neighbours, the ridge
+ * l3c-core, part 5 of 7: The adaptive stage's arithmetic (specification: SPEC.md §7; reference: shared/adaptive-stage.ts): neighbours, the ridge
  * solve, features, spread, temperature contexts, the row update.
  * Compiled as one translation unit through l3c-core.c (included in order, never alone).
  */
 
-/* ---- adaptive stage "adapt-1" (specification: adaptive-stage.ts) ---- */
+/* ---- adaptive stages adapt-1..3 (specification: SPEC.md §7.4-§7.7) ---- */
 
 static const int8_t NB8[4][8][2] = {
     {{0, 0}},

@@ -1,5 +1,5 @@
 /*
- * l3c-core, part 3 of 7: The integer logistic-mixture CDF and its search (specification: shared/logistic-mixture.ts), the
+ * l3c-core, part 3 of 7: The integer logistic-mixture CDF and its search (specification: SPEC.md §6; reference: shared/logistic-mixture.ts), the
  * conformance table export and z's mode (encoder policy).
  * Compiled as one translation unit through l3c-core.c (included in order, never alone).
  */

@@ -1,5 +1,5 @@
 /*
- * l3c-core, part 6 of 7: One pixel stage coded in the order of shared/l3c-model.ts, with its adaptive stage.
+ * l3c-core, part 6 of 7: One pixel stage coded in the order of SPEC.md §4.5, with its adaptive stage (§7).
  * Compiled as one translation unit through l3c-core.c (included in order, never alone).
  */
 

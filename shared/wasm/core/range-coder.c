@@ -1,5 +1,5 @@
 /*
- * l3c-core, part 2 of 7: The range coder (specification: shared/range-coder.ts): encoder, decoder, table symbols.
+ * l3c-core, part 2 of 7: The range coder (specification: SPEC.md §3; reference: shared/range-coder.ts): encoder, decoder, table symbols.
  * Compiled as one translation unit through l3c-core.c (included in order, never alone).
  */
 

@@ -1,10 +1,10 @@
 /*
- * l3c-core, part 7 of 7: adapt-3's z2 stage (specification: shared/adaptive-stage.ts, "adapt-3").
+ * l3c-core, part 7 of 7: adapt-3's z2 stage (specification: SPEC.md §7.9; reference: shared/adaptive-stage.ts).
  * Compiled as one translation unit through l3c-core.c (included in order, never alone).
  */
 
 /*
- * adapt-3's z2 stage (specification: adaptive-stage.ts, "adapt-3"): the z2 symbols of one
+ * adapt-3's z2 stage (specification: SPEC.md §7.9): the z2 symbols of one
  * tile, C x h x w, channel-major, params NHWC (P = 3 C K), alphabet L, each adjusted by a
  * per-channel regression, temperature and contraction. Its state lives for this call
  * (the caller's scratch and the stack).
