@@ -4,7 +4,7 @@
  * hooks/src/lambda.ts and everything it imports, bundled by esbuild; the AWS
  * SDK included, so its version is the one tested here) plus `node_modules/` holding sharp
  * and its linux-x64 binaries, copied from this checkout (no download). Build on linux-x64
- * for the `nodejs20.x` x86_64 runtime.
+ * for the `nodejs24.x` x86_64 runtime.
  *
  *   npm run build:lambda [-- --out dist] [--no-zip]
  */
@@ -35,7 +35,7 @@ export async function buildLambda(outDir: string, zip = true): Promise<{ dir: st
     outfile: join(dir, "index.mjs"),
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node24",
     format: "esm",
     external: ["sharp"],
     // CommonJS dependencies inside an ES module bundle still call require().

@@ -2,7 +2,7 @@
  * The R2 origin against Miniflare's R2 (workerd's implementation of the binding): a stream
  * is created only where none exists, and replaced only if it is still the one read.
  */
-import { Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeConfig, EdgeEnv } from "./config.js";
 import { createOrigin, type Origin } from "./origin.js";
@@ -11,12 +11,14 @@ let mf: Miniflare;
 let origin: Origin;
 
 beforeAll(async () => {
-  mf = new Miniflare({
-    modules: true,
-    script: "export default { fetch() { return new Response(null); } }",
-    compatibilityDate: "2026-04-01",
-    r2Buckets: ["BUCKET_IMAGES"],
-  });
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      script: "export default { fetch() { return new Response(null); } }",
+      compatibilityDate: "2026-11-17",
+      r2Buckets: ["BUCKET_IMAGES"],
+    }),
+  );
   const env = { BUCKET_IMAGES: await mf.getR2Bucket("BUCKET_IMAGES") } as unknown as EdgeEnv;
   origin = createOrigin({ origin: "r2", originTimeoutMs: 10_000 } as EdgeConfig, env);
 });

@@ -78,7 +78,7 @@ resource "aws_iam_role_policy" "hook" {
 resource "aws_lambda_function" "hook" {
   function_name = "${var.bucket}-l3c-hook"
   role          = aws_iam_role.hook.arn
-  runtime       = "nodejs20.x"
+  runtime       = "nodejs24.x"
   handler       = "index.handler"
   filename      = "${path.module}/../../dist/hooks-lambda.zip"
   timeout       = 900

@@ -13,6 +13,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendCalls, startBackend, startBackendProxy } from "../harness/backend.js";
 import { startEdge } from "../harness/edge.js";
+import { startFaultProxy } from "../harness/fault-proxy.js";
 import { startS3Server } from "../harness/s3-server.js";
 import { syntheticImage } from "../helpers/left-model.js";
 
@@ -92,14 +93,26 @@ describe("edge: storing encoded streams", () => {
     await s3.client.send(new PutObjectCommand({ Bucket: "images", Key: "twice.png", Body: png }));
     const writes = () =>
       s3.accessLog().filter((e) => e.operation === "PutObject" && e.key === "twice.png.l3c");
-    await withEdge(`http://127.0.0.1:${backend.port}`, (a) =>
-      withEdge(`http://127.0.0.1:${backend.port}`, async (b) => {
-        const rs = await Promise.all([fetchL3c(a, "twice.png"), fetchL3c(b, "twice.png")]);
-        expect(rs.map((r) => r.status)).toEqual([200, 200]);
-        await Promise.all(rs.map((r) => r.arrayBuffer()));
-        for (let i = 0; i < 100 && writes().length < 2; i++) await settle();
-      }),
-    );
+    // Both encodes wait at the backend until both edges have asked for one, so that both
+    // edges found no stream first. Left to the clock, an edge that starts late on a loaded
+    // machine finds the other's stream already stored, serves it and writes nothing.
+    const proxy = await startFaultProxy(backend.port);
+    const encode = /^POST \/v1\/encode/;
+    const held = Promise.all([proxy.holdNext(encode), proxy.holdNext(encode)]);
+    try {
+      await withEdge(proxy.endpoint, (a) =>
+        withEdge(proxy.endpoint, async (b) => {
+          const asked = Promise.all([fetchL3c(a, "twice.png"), fetchL3c(b, "twice.png")]);
+          for (const h of await held) h.release();
+          const rs = await asked;
+          expect(rs.map((r) => r.status)).toEqual([200, 200]);
+          await Promise.all(rs.map((r) => r.arrayBuffer()));
+          for (let i = 0; i < 100 && writes().length < 2; i++) await settle();
+        }),
+      );
+    } finally {
+      await proxy.close();
+    }
     // the server let one write in
     expect(
       writes()

@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { Miniflare, type MiniflareOptions } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { TOKEN } from "./backend.js";
 import { S3_CREDS } from "./s3-server.js";
 
@@ -36,24 +36,26 @@ export async function bundleEdge(): Promise<string> {
 /** `options` adds Miniflare options (assets, rate limiters, a port) to the defaults. */
 export async function startEdge(
   bindings: Record<string, string>,
-  options: Partial<MiniflareOptions> = {},
+  options: Partial<V4MiniflareOptions> = {},
 ): Promise<Miniflare> {
-  return new Miniflare({
-    durableObjects: { KEY_FLIGHT: "KeyFlight" },
-    ...(options as object),
-    modules: true,
-    scriptPath: await bundleEdge(),
-    compatibilityDate: "2026-04-01",
-    bindings: {
-      ALLOWED_BUCKETS: "images",
-      ORIGIN: "s3",
-      S3_REGION: "us-east-1",
-      S3_ACCESS_KEY_ID: S3_CREDS.accessKeyId,
-      S3_SECRET_ACCESS_KEY: S3_CREDS.secretAccessKey,
-      BACKEND_TOKEN: TOKEN,
-      MODEL_ID: "tiny",
-      BACKEND_TIMEOUT_MS: "20000",
-      ...bindings,
-    },
-  });
+  return new Miniflare(
+    convertV4MiniflareOptions({
+      durableObjects: { KEY_FLIGHT: "KeyFlight" },
+      ...(options as object),
+      modules: true,
+      scriptPath: await bundleEdge(),
+      compatibilityDate: "2026-11-17",
+      bindings: {
+        ALLOWED_BUCKETS: "images",
+        ORIGIN: "s3",
+        S3_REGION: "us-east-1",
+        S3_ACCESS_KEY_ID: S3_CREDS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: S3_CREDS.secretAccessKey,
+        BACKEND_TOKEN: TOKEN,
+        MODEL_ID: "tiny",
+        BACKEND_TIMEOUT_MS: "20000",
+        ...bindings,
+      },
+    }),
+  );
 }

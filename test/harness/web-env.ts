@@ -67,7 +67,7 @@ export async function startWebEnv(bindings: Record<string, string> = {}): Promis
         routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
         assetConfig: { html_handling: "none" },
       },
-      ratelimits: { DEMO_RATE_LIMITER: { simple: { limit: 5, period: 60 } } },
+      ratelimits: { DEMO_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 5, period: 60 } } },
     },
   );
   const url = (await edge.ready).origin;
