@@ -26,7 +26,7 @@ import {
 } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { OutputError, systemReason } from "./errors.js";
+import { InputError, OutputError, systemReason } from "./errors.js";
 
 /** What is at an output path now. */
 export type Target = "absent" | "exists" | "device";
@@ -97,6 +97,20 @@ export function checkTarget(out: string, input: string): Target {
 /** The refusal for an existing output without --force. */
 export function existsError(out: string): OutputError {
   return new OutputError("EXISTS", out, `${out} already exists: use --force to overwrite it`);
+}
+
+/**
+ * The target of one planned job, checked before any work: the plan's own refusal, the
+ * input itself, a folder, or an existing file without --force or --resume throw.
+ */
+export function jobTarget(
+  job: { path: string; out: string; problem?: string },
+  opt: { force?: boolean; resume?: boolean },
+): Target {
+  if (job.problem) throw new InputError(job.problem);
+  const target = checkTarget(job.out, job.path);
+  if (target === "exists" && !opt.force && !opt.resume) throw existsError(job.out);
+  return target;
 }
 
 /**

@@ -27,6 +27,14 @@ const error = {
   },
 };
 
+const binary = { schema: { type: "string", format: "binary" } };
+
+/** An image answer: PNG, or lossless WebP, AVIF or JPEG XL, with its Content-Digest. */
+const imageAnswer = (description: string) => ({
+  description,
+  content: { "image/png": binary, "image/webp": binary, "image/avif": binary, "image/jxl": binary },
+});
+
 export const OPENAPI = {
   openapi: "3.1.0",
   info: { title: "l3c-edge backend", version: "1.0.0", description: "Encode and decode .l3c streams." },
@@ -84,20 +92,14 @@ export const OPENAPI = {
     },
     "/v1/decode": {
       post: {
-        summary: "Decode a stream to PNG, WebP (lossless) or AVIF (lossless), chosen by Accept.",
+        summary:
+          "Decode a stream to PNG, or lossless WebP, AVIF or JPEG XL (attested: X-L3C-Verified), chosen by Accept.",
         requestBody: {
           required: true,
           content: { [MEDIA_TYPE]: { schema: { type: "string", format: "binary" } } },
         },
         responses: {
-          200: {
-            description: "The image",
-            content: {
-              "image/png": { schema: { type: "string", format: "binary" } },
-              "image/webp": { schema: { type: "string", format: "binary" } },
-              "image/avif": { schema: { type: "string", format: "binary" } },
-            },
-          },
+          200: imageAnswer("The image"),
           400: error,
           401: error,
           406: error,
@@ -111,20 +113,13 @@ export const OPENAPI = {
     "/v1/convert": {
       post: {
         summary:
-          "Convert an image losslessly to PNG, WebP or AVIF, chosen by Accept, without an l3c encode (what the edge serves while a key's encode runs).",
+          "Convert an image losslessly to PNG, WebP, AVIF or JPEG XL, chosen by Accept, without an l3c encode (what the edge serves while a key's encode runs).",
         requestBody: {
           required: true,
           content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
         },
         responses: {
-          200: {
-            description: "The image, the same pixels",
-            content: {
-              "image/png": { schema: { type: "string", format: "binary" } },
-              "image/webp": { schema: { type: "string", format: "binary" } },
-              "image/avif": { schema: { type: "string", format: "binary" } },
-            },
-          },
+          200: imageAnswer("The image, the same pixels"),
           400: error,
           401: error,
           406: error,

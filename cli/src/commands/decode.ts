@@ -15,9 +15,9 @@ import {
   readImage,
 } from "../../../node-codec/src/image-io.js";
 import { parseHeader } from "../../../shared/format.js";
-import { InputError, OutputError, UsageError } from "../errors.js";
+import { OutputError, UsageError } from "../errors.js";
 import { expandInputs, STREAM_EXTS } from "../inputs.js";
-import { checkTarget, existsError, writeOutput } from "../output.js";
+import { jobTarget, writeOutput } from "../output.js";
 import { planOutputs } from "../plan.js";
 import { pixelsMatch } from "../resume.js";
 import { type RuntimeFlags, runtimeOptions } from "../runtime-flags.js";
@@ -56,9 +56,7 @@ export async function cmdDecode(
     for (const [i, job] of jobs.entries()) {
       const { path, out } = job;
       try {
-        if (job.problem) throw new InputError(job.problem);
-        const target = checkTarget(out, path);
-        if (target === "exists" && !opt.force && !opt.resume) throw existsError(out);
+        const target = jobTarget(job, opt);
         const bytes = new Uint8Array(readFileSync(path));
         if (target === "exists" && opt.resume) {
           if (await alreadyDecoded(out, bytes)) {

@@ -10,9 +10,9 @@ import { basename } from "node:path";
 import { Codec } from "../../../node-codec/src/codec.js";
 import { readImage } from "../../../node-codec/src/image-io.js";
 import { bitsPerSubpixel, DEFAULT_TILE_SIZE, subpixels } from "../../../shared/format.js";
-import { InputError, OutputError, UsageError } from "../errors.js";
+import { OutputError, UsageError } from "../errors.js";
 import { expandInputs, IMAGE_EXTS } from "../inputs.js";
-import { checkTarget, existsError, writeOutput } from "../output.js";
+import { jobTarget, writeOutput } from "../output.js";
 import { planOutputs } from "../plan.js";
 import { Progress } from "../progress.js";
 import { streamIsCurrent } from "../resume.js";
@@ -49,9 +49,7 @@ export async function cmdEncode(
     for (const [i, job] of jobs.entries()) {
       const { path, out } = job;
       try {
-        if (job.problem) throw new InputError(job.problem);
-        const target = checkTarget(out, path);
-        if (target === "exists" && !opt.force && !opt.resume) throw existsError(out);
+        const target = jobTarget(job, opt);
         const img = await readImage(path);
         if (target === "exists" && opt.resume) {
           if (streamIsCurrent(new Uint8Array(readFileSync(out)), img, entry.id, tileSize)) {
