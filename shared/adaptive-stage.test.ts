@@ -71,7 +71,7 @@ describe("adaptive stage adapt-1", () => {
     const madds: number[] = [];
     runBaseStage(
       1,
-      (mix) => mix.prepare(256, 1, [0], [256 * 97], [0], 0, 1), // s = 1: sd 1.81, clip at 2.81
+      (mix) => mix.prepare(256, 1, { logits: [0], means: [256 * 97], logScales: [0] }), // s = 1: sd 1.81, clip at 2.81
       () => 100,
       (x, adj) => {
         if (x === 32) madds.push(adj.madd);
@@ -98,24 +98,26 @@ describe("adaptive stage adapt-2", () => {
   it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {
     const mix = new MixtureCdf(4);
     // means 90, 110 and 100.5 levels (Q8), equal weights; centre 100 levels
-    mix.prepare(256, 3, [0, 0, 0], [256 * 90, 256 * 110, 256 * 100 + 128], [0, 0, 0], 0, 1);
+    mix.prepare(256, 3, {
+      logits: [0, 0, 0],
+      means: [256 * 90, 256 * 110, 256 * 100 + 128],
+      logScales: [0, 0, 0],
+    });
     const before = mix.table();
     mix.contract(ADAPT.RHO - 1, 256 * 100);
     // 90 -> 97.5 levels exactly; 110 -> 102.5; 100.5 -> 100.125, floor(-0.75 * 128 + 0.5) = -96
-    const want = new MixtureCdf(4).prepare(
-      256,
-      3,
-      [0, 0, 0],
-      [256 * 97 + 128, 256 * 102 + 128, 256 * 100 + 32],
-      [0, 0, 0],
-      0,
-      1,
-    );
+    const want = new MixtureCdf(4).prepare(256, 3, {
+      logits: [0, 0, 0],
+      means: [256 * 97 + 128, 256 * 102 + 128, 256 * 100 + 32],
+      logScales: [0, 0, 0],
+    });
     expect(Array.from(mix.table())).toEqual(Array.from(want.table()));
     expect(Array.from(mix.table())).not.toEqual(Array.from(before));
     // a centre outside the mean range: contracted means are clamped to [-256 n, 512 n]
-    const far = new MixtureCdf(2).prepare(4, 1, [0], [2000], [0], 0, 1).contract(-0.75, 1e6);
-    const clamped = new MixtureCdf(2).prepare(4, 1, [0], [2048], [0], 0, 1);
+    const far = new MixtureCdf(2)
+      .prepare(4, 1, { logits: [0], means: [2000], logScales: [0] })
+      .contract(-0.75, 1e6);
+    const clamped = new MixtureCdf(2).prepare(4, 1, { logits: [0], means: [2048], logScales: [0] });
     expect(Array.from(far.table())).toEqual(Array.from(clamped.table()));
   });
 
@@ -124,7 +126,7 @@ describe("adaptive stage adapt-2", () => {
     const run = (scheme: number) =>
       runBaseStage(
         scheme,
-        (mix) => mix.prepare(256, 1, [0], [256 * 90], [0], 0, 1),
+        (mix) => mix.prepare(256, 1, { logits: [0], means: [256 * 90], logScales: [0] }),
         () => 100,
       ).madd;
     expect(run(1)).toBeLessThanOrEqual(Math.floor(2.82 * 256));
@@ -139,7 +141,7 @@ describe("adaptive stage adapt-2", () => {
       let seed = 12345;
       return runBaseStage(
         scheme,
-        (mix) => mix.prepare(256, 2, [0, 0], [256 * 96, 256 * 104], [-64, -64], 0, 1),
+        (mix) => mix.prepare(256, 2, { logits: [0, 0], means: [256 * 96, 256 * 104], logScales: [-64, -64] }),
         () => {
           seed = (seed * 1103515245 + 12345) % 2147483648;
           return seed & 1024 ? 102 : 98;
@@ -194,7 +196,7 @@ describe("adaptive stage adapt-3 (the z2 stage)", () => {
       2,
       8,
       16,
-      (mix) => mix.prepare(25, 1, [0], [256 * 12], [0], 0, 1),
+      (mix) => mix.prepare(25, 1, { logits: [0], means: [256 * 12], logScales: [0] }),
       (c) => (c === 0 ? 15 : 10),
     );
     for (const c of [0, 1]) expect(adj[c][0].madd).toBe(0); // nothing learnt on a channel's first row
@@ -213,7 +215,7 @@ describe("adaptive stage adapt-3 (the z2 stage)", () => {
       2,
       16,
       16,
-      (mix) => mix.prepare(25, 1, [0], [256 * 12], [-128], 0, 1),
+      (mix) => mix.prepare(25, 1, { logits: [0], means: [256 * 12], logScales: [-128] }),
       (_c, y, x) => 12 + dev(y, x),
     );
     let hit = 0;
@@ -236,7 +238,7 @@ describe("adaptive stage adapt-3 (the z2 stage)", () => {
       1,
       8,
       16,
-      (mix) => mix.prepare(25, 2, [0, 0], [256 * 9, 256 * 15], [-256, -256], 0, 1),
+      (mix) => mix.prepare(25, 2, { logits: [0, 0], means: [256 * 9, 256 * 15], logScales: [-256, -256] }),
       () => 12,
     );
     expect(adj[0][0].lsadd).toBe(0);

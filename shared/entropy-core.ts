@@ -116,11 +116,18 @@ class TsTileCoder implements TileCoder {
         for (let x = 0; x < zw; x++) {
           const i = y * zw + x;
           const at = i * 3 * ck + c * K;
-          let m = this.mix.prepare(L, K, p, p, p, at, 1, undefined, ck, 2 * ck);
+          let m = this.mix.prepare(L, K, { logits: p, offset: at, meanOffset: ck, scaleOffset: 2 * ck });
           if (za) {
             m.moments(this.moments, ADAPT.LOGISTIC_VAR);
             za.adjust(c, y, x, this.moments, this.adj);
-            m = this.mix.prepare(L, K, p, p, p, at, 1, undefined, ck, 2 * ck, this.adj.madd, this.adj.lsadd);
+            m = this.mix.prepare(L, K, {
+              logits: p,
+              offset: at,
+              meanOffset: ck,
+              scaleOffset: 2 * ck,
+              meanAdd: this.adj.madd,
+              logScaleAdd: this.adj.lsadd,
+            });
             m.contract(ADAPT.ZRHO - 1, this.adj.center);
           }
           let v: number;
@@ -171,13 +178,27 @@ class TsTileCoder implements TileCoder {
           let madd = 0;
           let lsadd = 0;
           if (tile) {
-            this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane);
+            this.mix.prepare(256, K, {
+              logits: p,
+              offset: at,
+              shifts,
+              meanOffset: plane,
+              scaleOffset: 2 * plane,
+            });
             this.mix.moments(this.moments, ADAPT.LOGISTIC_VAR);
             tile.adjust(geo.index, ptype, step, y, x, c, this.moments, xv, rv, this.adj);
             madd = this.adj.madd;
             lsadd = this.adj.lsadd;
           }
-          const m = this.mix.prepare(256, K, p, p, p, at, 1, shifts, plane, 2 * plane, madd, lsadd);
+          const m = this.mix.prepare(256, K, {
+            logits: p,
+            offset: at,
+            shifts,
+            meanOffset: plane,
+            scaleOffset: 2 * plane,
+            meanAdd: madd,
+            logScaleAdd: lsadd,
+          });
           if (tile && tile.scheme >= 2) m.contract(ADAPT.RHO - 1, this.adj.center);
           let v: number;
           if (this.enc) {
@@ -211,7 +232,7 @@ class TsTileCoder implements TileCoder {
 export const tsCore: EntropyCore = {
   name: "ts",
   mixtureTable(n, K, logits, means, logScales, shifts) {
-    return new MixtureCdf(32).prepare(n, K, logits, means, logScales, 0, 1, shifts).table();
+    return new MixtureCdf(32).prepare(n, K, { logits, means, logScales, shifts }).table();
   },
   zMode(p, C, K, L, hw) {
     const mix = new MixtureCdf(32);
@@ -219,7 +240,9 @@ export const tsCore: EntropyCore = {
     const ck = C * K;
     for (let c = 0; c < C; c++)
       for (let i = 0; i < hw; i++) {
-        const t = mix.prepare(L, K, p, p, p, i * 3 * ck + c * K, 1, undefined, ck, 2 * ck).table();
+        const t = mix
+          .prepare(L, K, { logits: p, offset: i * 3 * ck + c * K, meanOffset: ck, scaleOffset: 2 * ck })
+          .table();
         let arg = 0;
         for (let v = 1; v < L; v++) if (t[v + 1] - t[v] > t[arg + 1] - t[arg]) arg = v;
         out[c * hw + i] = arg;

@@ -7,6 +7,7 @@ import {
   Layout,
   NO_MODEL,
   parseHeader,
+  parseHeaderPrefix,
   subpixels,
   writeStream,
 } from "./format.js";
@@ -71,7 +72,7 @@ describe("format header", () => {
     longer.set(b);
     expect(() => parseHeader(longer)).toThrow("unexpected bytes after the last tile");
     // prefix mode reads just the header
-    expect(parseHeader(b.subarray(0, 56 + 6 * 8 + 4), undefined, true).tileCount).toBe(6);
+    expect(parseHeaderPrefix(b.subarray(0, 56 + 6 * 8 + 4)).tileCount).toBe(6);
   });
 
   it("rejects tiles shorter than the 500-pixels-per-byte bound", () => {

@@ -198,10 +198,21 @@ function resolveLimits(limits?: Partial<Limits>): Limits {
 /**
  * Parse and validate a stream's header and tile index. Only the header and index are
  * read; the payloads are located, not decoded. Throws `L3cError` on any violation.
- * With `prefixOnly`, `bytes` may be just the start of a stream (for `HEAD`/`?info` on a
- * partial read): the payload lengths are then not checked against the stream length.
  */
-export function parseHeader(bytes: Uint8Array, limits?: Partial<Limits>, prefixOnly = false): Header {
+export function parseHeader(bytes: Uint8Array, limits?: Partial<Limits>): Header {
+  return readHeader(bytes, limits, false);
+}
+
+/**
+ * {@link parseHeader} of the first bytes of a stream (`HEAD` and `?info` read a prefix):
+ * the same checks, except that the payloads' lengths are not checked against the
+ * stream's length.
+ */
+export function parseHeaderPrefix(bytes: Uint8Array, limits?: Partial<Limits>): Header {
+  return readHeader(bytes, limits, true);
+}
+
+function readHeader(bytes: Uint8Array, limits: Partial<Limits> | undefined, prefixOnly: boolean): Header {
   const lim = resolveLimits(limits);
   if (!prefixOnly && bytes.length > lim.maxStreamBytes) {
     throw new L3cError(

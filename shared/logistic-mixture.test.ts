@@ -70,7 +70,7 @@ describe("integer logistic mixture CDF", () => {
       if (i % 7 === 0) p.logScales.fill(-100000); // clamped
       if (i % 11 === 0) p.means.fill(2 ** 30);
       if (i % 13 === 0) p.logits.fill(-(2 ** 30));
-      validateCdf(mix.prepare(n, k, p.logits, p.means, p.logScales).table());
+      validateCdf(mix.prepare(n, k, { logits: p.logits, means: p.means, logScales: p.logScales }).table());
     }
   });
 
@@ -83,7 +83,7 @@ describe("integer logistic mixture CDF", () => {
       for (let i = 0; i < 300; i++) {
         const p = randomParams(rnd, 10, n);
         const pmf = floatPmf(p, n);
-        const t = mix.prepare(n, 10, p.logits, p.means, p.logScales).table();
+        const t = mix.prepare(n, 10, { logits: p.logits, means: p.means, logScales: p.logScales }).table();
         // Expected code length under symbols drawn from the float model.
         for (let v = 0; v < n; v++) {
           if (pmf[v] < 1e-12) continue;
@@ -106,14 +106,18 @@ describe("integer logistic mixture CDF", () => {
       const n = i % 2 ? 256 : 25;
       const p = randomParams(rnd, 10, n);
       const v = Math.floor(rnd() * n);
-      mix.prepare(n, 10, p.logits, p.means, p.logScales).encode(enc, v);
+      mix.prepare(n, 10, { logits: p.logits, means: p.means, logScales: p.logScales }).encode(enc, v);
       ps.push(p);
       vs.push(v);
     }
     const dec = new RangeDecoder(enc.finish());
     for (let i = 0; i < vs.length; i++) {
       const p = ps[i];
-      expect(mix.prepare(i % 2 ? 256 : 25, 10, p.logits, p.means, p.logScales).decode(dec)).toBe(vs[i]);
+      expect(
+        mix
+          .prepare(i % 2 ? 256 : 25, 10, { logits: p.logits, means: p.means, logScales: p.logScales })
+          .decode(dec),
+      ).toBe(vs[i]);
     }
   });
 
@@ -123,15 +127,15 @@ describe("integer logistic mixture CDF", () => {
     const logits = new Int32Array(k * hw).map((_, i) => (i % 5) * 40);
     const means = new Int32Array(k * hw).map((_, i) => i * 700);
     const ls = new Int32Array(k * hw).map((_, i) => i * 10 - 50);
-    const a = new MixtureCdf().prepare(256, k, logits, means, ls, 2, hw).table();
+    const a = new MixtureCdf()
+      .prepare(256, k, { logits, means, logScales: ls, offset: 2, stride: hw })
+      .table();
     const b = new MixtureCdf()
-      .prepare(
-        256,
-        k,
-        [logits[2], logits[6], logits[10]],
-        [means[2], means[6], means[10]],
-        [ls[2], ls[6], ls[10]],
-      )
+      .prepare(256, k, {
+        logits: [logits[2], logits[6], logits[10]],
+        means: [means[2], means[6], means[10]],
+        logScales: [ls[2], ls[6], ls[10]],
+      })
       .table();
     expect(a).toEqual(b);
   });
@@ -146,10 +150,10 @@ describe("integer logistic mixture CDF", () => {
 
   it("rejects bad alphabet and component counts with typed errors", () => {
     const mix = new MixtureCdf(10);
-    expect(() => mix.prepare(1, 1, [0], [0], [0])).toThrow("invalid argument");
-    expect(() => mix.prepare(5000, 1, [0], [0], [0])).toThrow("invalid argument");
-    expect(() => mix.prepare(256, 11, [0], [0], [0])).toThrow("invalid argument");
-    expect(() => mix.prepare(256, 0, [0], [0], [0])).toThrow("invalid argument");
+    expect(() => mix.prepare(1, 1, { logits: [0] })).toThrow("invalid argument");
+    expect(() => mix.prepare(5000, 1, { logits: [0] })).toThrow("invalid argument");
+    expect(() => mix.prepare(256, 11, { logits: [0] })).toThrow("invalid argument");
+    expect(() => mix.prepare(256, 0, { logits: [0] })).toThrow("invalid argument");
     expect(() => validateCdf([0, 10, 10, 65536])).toThrow("invalid cdf");
     expect(() => validateCdf([1, 65536])).toThrow("invalid cdf");
     expect(() => validateCdf([0, 65535])).toThrow("invalid cdf");

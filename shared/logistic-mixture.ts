@@ -87,6 +87,25 @@ export function coefShift2(betaQ12: number, xR: number, gammaQ12: number, xG: nu
   );
 }
 
+/** Where {@link MixtureCdf.prepare} reads one mixture's parameters. */
+export interface MixtureSource {
+  /** The logits (and the means and log-scales, when those are not given: one tensor). */
+  logits: ArrayLike<number>;
+  means?: ArrayLike<number>;
+  logScales?: ArrayLike<number>;
+  /** Index of component 0's logit (default 0), and the step between components (default 1). */
+  offset?: number;
+  stride?: number;
+  /** Q8 coefficient shifts, one per component, added to the means before clamping. */
+  shifts?: ArrayLike<number>;
+  /** Where means and log-scales sit relative to the logits, when all live in one array. */
+  meanOffset?: number;
+  scaleOffset?: number;
+  /** The adaptive stage's adjustments: Q8 added to every mean with the shifts, Q7 added to every clamped log-scale, which is clamped again (0 otherwise). */
+  meanAdd?: number;
+  logScaleAdd?: number;
+}
+
 /**
  * A mixture prepared for one symbol: weights, means and inverse scales in their
  * integer forms. Reuse one instance (prepare() overwrites it) to avoid allocation.
@@ -108,28 +127,15 @@ export class MixtureCdf {
   }
 
   /**
-   * Load K components. Entry k of each parameter is read at `offset + k * stride` of its
-   * array (the networks emit channels-last tensors, SPEC.md §5.4, so stride is 1). `shifts` (Q8, one
-   * per component) are the coefficient shifts, added to the means before clamping.
-   * `meanOffset` and `scaleOffset` locate means and log-scales relative to the logits
-   * when all three live in one array. `meanAdd` (Q8) is added to every mean with the
-   * shifts, and `logScaleAdd` (Q7) to every clamped log-scale, which is clamped again
-   * (the adaptive stage's adjustments; 0 otherwise).
+   * Load K components (SPEC.md §6.1) read from `src`: entry k of each parameter at
+   * `offset + k * stride` of its array (the networks emit channels-last tensors, SPEC.md
+   * §5.4, so stride is 1); see {@link MixtureSource} for the rest.
    */
-  prepare(
-    n: number,
-    k: number,
-    logits: ArrayLike<number>,
-    means: ArrayLike<number>,
-    logScales: ArrayLike<number>,
-    offset = 0,
-    stride = 1,
-    shifts?: ArrayLike<number>,
-    meanOffset = 0,
-    scaleOffset = 0,
-    meanAdd = 0,
-    logScaleAdd = 0,
-  ): this {
+  prepare(n: number, k: number, src: MixtureSource): this {
+    const { logits, offset = 0, stride = 1, shifts, meanOffset = 0, scaleOffset = 0 } = src;
+    const { meanAdd = 0, logScaleAdd = 0 } = src;
+    const means = src.means ?? logits;
+    const logScales = src.logScales ?? logits;
     if (!(n >= 2 && n <= MAX_ALPHABET && Number.isInteger(n))) {
       throw new L3cError("INVALID_ARGUMENT", `alphabet size ${n} outside [2, ${MAX_ALPHABET}]`);
     }

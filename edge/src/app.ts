@@ -11,7 +11,7 @@
  */
 
 import { type Context, Hono } from "hono";
-import { bitsPerSubpixel, LAYOUT_NAMES, MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { bitsPerSubpixel, LAYOUT_NAMES, MEDIA_TYPE, parseHeaderPrefix } from "../../shared/format.js";
 import type { EdgeEnv } from "./config.js";
 import { type EdgeContext, edgeContext } from "./context.js";
 import { errorResponse, jsonError } from "./errors.js";
@@ -74,7 +74,7 @@ async function describeKey(b: EdgeContext, bucket: string, key: string, variant:
     const etag = variant === MEDIA_TYPE ? undefined : variantEtag(variant, await tagOf(original!.etag));
     return { etag };
   }
-  const h = parseHeader(stored.body, undefined, true);
+  const h = parseHeaderPrefix(stored.body);
   const last = h.tiles[h.tiles.length - 1];
   const sha = stored.metadata[STREAM_SHA256]?.toLowerCase();
   let etag: string | undefined;
@@ -87,7 +87,7 @@ async function describeKey(b: EdgeContext, bucket: string, key: string, variant:
 async function info(c: Context<Env>, b: EdgeContext, bucket: string, key: string) {
   const o: OriginObject | null = await b.origin.get(bucket, `${key}.l3c`, { prefix: HEADER_PREFIX });
   if (!o) return jsonError(404, "NOT_ENCODED", "no .l3c stream for this key yet");
-  const h = parseHeader(o.body, undefined, true);
+  const h = parseHeaderPrefix(o.body);
   const last = h.tiles[h.tiles.length - 1];
   // stale: the stream describes an original overwritten since; the next GET replaces it
   const stale = (await freshness(b.origin, bucket, key, o)).state === "stale";

@@ -81,19 +81,22 @@ function mixtureCase(k: number) {
   let bytes: Uint8Array = new Uint8Array(0);
   const encode = () => {
     const enc = new RangeEncoder(M);
-    for (let i = 0; i < M; i++) mix.prepare(256, k, logits, means, ls, (i % P) * k, 1).encode(enc, syms[i]);
+    for (let i = 0; i < M; i++)
+      mix.prepare(256, k, { logits, means, logScales: ls, offset: (i % P) * k }).encode(enc, syms[i]);
     bytes = enc.finish();
   };
   const out = new Int32Array(M);
   const decode = () => {
     const dec = new RangeDecoder(bytes);
-    for (let i = 0; i < M; i++) out[i] = mix.prepare(256, k, logits, means, ls, (i % P) * k, 1).decode(dec);
+    for (let i = 0; i < M; i++)
+      out[i] = mix.prepare(256, k, { logits, means, logScales: ls, offset: (i % P) * k }).decode(dec);
   };
   encode();
   decode();
   for (let i = 0; i < M; i++) if (out[i] !== syms[i]) throw new Error(`mixture round trip failed at ${i}`);
   const build = () => {
-    for (let i = 0; i < M / 64; i++) mix.prepare(256, k, logits, means, ls, (i % P) * k, 1).table();
+    for (let i = 0; i < M / 64; i++)
+      mix.prepare(256, k, { logits, means, logScales: ls, offset: (i % P) * k }).table();
   };
   return {
     name: `mixture K=${k} n=256`,

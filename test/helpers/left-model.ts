@@ -33,7 +33,12 @@ export class LeftModel implements TileModel {
     this.means[0] = mean;
     this.means[1] = mean;
     this.shifts[0] = c > 0 ? coefShift(1024, rgb[i - c]) - coefShift(1024, (rgb[i - c - 3] ?? 128) | 0) : 0;
-    return this.mix.prepare(256, 2, this.logits, this.means, this.ls, 0, 1, this.shifts);
+    return this.mix.prepare(256, 2, {
+      logits: this.logits,
+      means: this.means,
+      logScales: this.ls,
+      shifts: this.shifts,
+    });
   }
 
   async encodeTile(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {

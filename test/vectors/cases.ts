@@ -87,7 +87,7 @@ function mixtureCase(): CaseFiles {
     if (i === 22) means.fill(1 << 30);
     // Optional per-component Q8 mean shifts (the RGB coefficient path), added before clamping.
     const shifts = i % 4 === 0 ? Array.from({ length: k }, () => Math.round((rnd() * 2 - 1) * 40000)) : null;
-    mix.prepare(n, k, logits, means, logScales, 0, 1, shifts ?? undefined);
+    mix.prepare(n, k, { logits, means, logScales, shifts: shifts ?? undefined });
     cases.push({ n, k, logits, means, logScales, shifts, cdf: Array.from(mix.table()) });
   }
   const coefShifts = [];
