@@ -1,0 +1,88 @@
+"""Runs the independent spec decoder over the conformance vectors (test/vectors)."""
+import hashlib
+import json
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+VEC = os.path.join(REPO, "test", "vectors")
+
+from l3c_errors import L3CError  # noqa: E402
+from l3c_decode import decode  # noqa: E402
+from l3c_rangecoder import Decoder, Encoder  # noqa: E402
+from l3c_mixture import prepare, Cdf, shift_g, shift_b  # noqa: E402
+
+# Cases not implemented (or too slow to run by default) are listed here and skipped.
+NOT_IMPLEMENTED = {
+    name: "not implemented yet"
+    for name in [
+        "model-tiny-rgb", "model-tiny-gray",
+        "model-tiny-adapt-rgb", "model-tiny-adapt2-rgb", "model-tiny-adapt3-rgb",
+        "model-l3c-pyramid-v1-rgb", "model-l3c-pyramid-v2-rgb", "model-l3c-pyramid-v3-rgb",
+        "model-l3c-pyramid-v4-rgb", "model-l3c-pyramid-v5-rgb",
+    ]
+}
+# Slow model cases (pure Python, minutes each): run only with L3C_SPEC_SLOW=1.
+SLOW = set()
+
+CASES = sorted(d for d in os.listdir(VEC) if os.path.isfile(os.path.join(VEC, d, "case.json")))
+
+
+def load(name):
+    with open(os.path.join(VEC, name, "case.json")) as f:
+        case = json.load(f)
+    files = {}
+    for fn, sha in case["sha256"].items():
+        with open(os.path.join(VEC, name, fn), "rb") as f:
+            b = f.read()
+        assert hashlib.sha256(b).hexdigest() == sha, f"{name}/{fn}: SHA-256 mismatch"
+        files[fn] = b
+    return case, files
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_vector(name):
+    if name in NOT_IMPLEMENTED:
+        pytest.skip(NOT_IMPLEMENTED[name])
+    if name in SLOW and not os.environ.get("L3C_SPEC_SLOW"):
+        pytest.skip("slow pure-Python model case: set L3C_SPEC_SLOW=1 to run")
+    case, files = load(name)
+    kind = case["kind"]
+    if kind == "decode":
+        data = files[case["input"]]
+        exp = case["expect"]
+        if "error" in exp:
+            with pytest.raises(L3CError) as ei:
+                decode(data)
+            assert ei.value.code == exp["error"]
+        else:
+            dirs = [os.path.join(REPO, case["models"])] if "models" in case else None
+            w, h, ch, px = decode(data, dirs)
+            assert (w, h, ch) == (exp["width"], exp["height"], exp["channels"])
+            assert px == files[exp["reference"]]
+    elif kind == "range-coder":
+        data = files[case["input"]]
+        cdfs = case["cdfs"]
+        dec = Decoder(data)
+        for idx, sym in case["symbols"]:
+            assert dec.decode_table(cdfs[idx]) == sym
+        enc = Encoder()
+        for idx, sym in case["symbols"]:
+            c = cdfs[idx]
+            enc.encode(c[sym], c[sym + 1] - c[sym])
+        assert enc.finish() == data
+    elif kind == "mixture-cdf":
+        for cs in case["cases"]:
+            n, k = cs["n"], cs["k"]
+            assert len(cs["logits"]) == k
+            w, M, g = prepare(n, cs["logits"], cs["means"], cs["logScales"], cs["shifts"])
+            assert Cdf(n, w, M, g).table() == cs["cdf"]
+        for cs in case["coefShifts"]:
+            assert shift_g(cs["alpha"], cs["xR"]) == cs["shiftG"]
+            assert shift_b(cs["beta"], cs["gamma"], cs["xR"], cs["xG"]) == cs["shiftB"]
+    else:
+        pytest.fail(f"unknown kind {kind}")
