@@ -20,7 +20,6 @@ from l3c_mixture import prepare, Cdf, shift_g, shift_b  # noqa: E402
 NOT_IMPLEMENTED = {
     name: "not implemented yet"
     for name in [
-        "model-tiny-rgb", "model-tiny-gray",
         "model-tiny-adapt-rgb", "model-tiny-adapt2-rgb", "model-tiny-adapt3-rgb",
         "model-l3c-pyramid-v1-rgb", "model-l3c-pyramid-v2-rgb", "model-l3c-pyramid-v3-rgb",
         "model-l3c-pyramid-v4-rgb", "model-l3c-pyramid-v5-rgb",
