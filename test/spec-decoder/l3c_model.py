@@ -38,9 +38,13 @@ def find_model(model_id, dirs=None):
 class Model:
     def __init__(self, folder):
         self.folder = folder
-        with open(os.path.join(folder, "manifest.json"), "rb") as f:
-            man = json.loads(f.read())
-        cfg = man.get("config", {})
+        try:
+            with open(os.path.join(folder, "manifest.json"), "rb") as f:
+                man = json.loads(f.read())
+            cfg = man["config"]
+            assert isinstance(cfg, dict) and isinstance(man["files"], dict)
+        except Exception:  # not in SPEC.md §5.5 (question 7)
+            raise L3CError("UNKNOWN_MODEL", "manifest unreadable")
         self.files = man.get("files", {})
         try:
             self.C, self.Cf, self.K, self.L, self.S = (cfg[k] for k in ("C", "Cf", "K", "L", "S"))
@@ -86,7 +90,10 @@ class Model:
             so = ort.SessionOptions()
             so.intra_op_num_threads = 1
             so.inter_op_num_threads = 1
-            self.sessions[role] = ort.InferenceSession(blob, so, providers=["CPUExecutionProvider"])
+            try:
+                self.sessions[role] = ort.InferenceSession(blob, so, providers=["CPUExecutionProvider"])
+            except Exception as e:  # not in SPEC.md: an unloadable graph (question 8)
+                raise L3CError("UNKNOWN_MODEL", f"graph {role} does not load: {e}")
         return self.sessions[role]
 
     def run(self, role, inputs, wanted):
@@ -96,7 +103,10 @@ class Model:
         use = [n for n in wanted if n in names]
         if len(use) != len(wanted):
             raise L3CError("UNKNOWN_MODEL", f"{role}: output missing")
-        outs = sess.run(use, inputs)
+        try:
+            outs = sess.run(use, inputs)
+        except Exception as e:  # not in SPEC.md: a graph that rejects its inputs (question 8)
+            raise L3CError("UNKNOWN_MODEL", f"{role} failed: {e}")
         res = {}
         for n, o in zip(use, outs):
             dt, shape = wanted[n]

@@ -17,16 +17,7 @@ from l3c_rangecoder import Decoder, Encoder  # noqa: E402
 from l3c_mixture import prepare, Cdf, shift_g, shift_b  # noqa: E402
 
 # Cases not implemented (or too slow to run by default) are listed here and skipped.
-NOT_IMPLEMENTED = {
-    name: "not implemented yet"
-    for name in [
-        "model-tiny-adapt-rgb", "model-tiny-adapt2-rgb", "model-tiny-adapt3-rgb",
-        "model-l3c-pyramid-v1-rgb", "model-l3c-pyramid-v2-rgb", "model-l3c-pyramid-v3-rgb",
-        "model-l3c-pyramid-v4-rgb", "model-l3c-pyramid-v5-rgb",
-    ]
-}
-# Slow model cases (pure Python, minutes each): run only with L3C_SPEC_SLOW=1.
-SLOW = set()
+NOT_IMPLEMENTED = {}  # every case of test/vectors is implemented
 
 CASES = sorted(d for d in os.listdir(VEC) if os.path.isfile(os.path.join(VEC, d, "case.json")))
 
@@ -47,8 +38,6 @@ def load(name):
 def test_vector(name):
     if name in NOT_IMPLEMENTED:
         pytest.skip(NOT_IMPLEMENTED[name])
-    if name in SLOW and not os.environ.get("L3C_SPEC_SLOW"):
-        pytest.skip("slow pure-Python model case: set L3C_SPEC_SLOW=1 to run")
     case, files = load(name)
     kind = case["kind"]
     if kind == "decode":
@@ -85,3 +74,25 @@ def test_vector(name):
             assert shift_b(cs["beta"], cs["gamma"], cs["xR"], cs["xG"]) == cs["shiftB"]
     else:
         pytest.fail(f"unknown kind {kind}")
+
+
+def _with_tile_padding(data, extra):
+    """Appends `extra` bytes to the last tile's payload (byte_length and header CRC fixed up)."""
+    import struct
+    import zlib
+    from l3c_container import parse_header
+    hd = parse_header(data)
+    t = hd.tile_count - 1
+    b = bytearray(data)
+    bl, pcrc = struct.unpack_from("<II", b, 56 + 8 * t)
+    struct.pack_into("<I", b, 56 + 8 * t, bl + len(extra))
+    struct.pack_into("<I", b, 56 + 8 * hd.tile_count, zlib.crc32(bytes(b[:56 + 8 * hd.tile_count])))
+    return bytes(b) + extra
+
+
+def test_bytes_after_last_symbol_are_ignored():
+    """SPEC.md §2.6: bytes after a coded tile's last symbol are neither read nor rejected."""
+    case, files = load("model-tiny-gray")
+    data = _with_tile_padding(files[case["input"]], b"\xff\x00\x55")
+    w, h, ch, px = decode(data)
+    assert px == files[case["expect"]["reference"]]
