@@ -1,5 +1,5 @@
 /**
- * `npm run bench:web -- [image.png] [runs]`: decode time of one image's `.l3c` in
+ * `npm run bench:web -- [image.png] [runs] [--graph-form int|float-exact]`: decode time of one image's `.l3c` in
  * headless Chromium (Debian's, playwright-core) through the edge, as a page would:
  * `decodeL3c(url)` fetches `?codec=l3c` and decodes it in Web Workers with
  * onnxruntime-web (wasm). The stream is encoded here with the default model (verified),
@@ -18,8 +18,12 @@ import { launchChromium } from "../harness/chromium.js";
 import { startWebEnv } from "../harness/web-env.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const file = process.argv[2] ?? join(ROOT, "../shared/datasets/kodak/kodim23.png");
-const runs = Number(process.argv[3] ?? 3);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--graph-form="));
+const graphForm = process.argv.find((a) => a.startsWith("--graph-form="))?.slice("--graph-form=".length);
+if (graphForm !== undefined && graphForm !== "int" && graphForm !== "float-exact")
+  throw new Error(`Expected int or float-exact for --graph-form but received ${graphForm}`);
+const file = args[0] ?? join(ROOT, "../shared/datasets/kodak/kodim23.png");
+const runs = Number(args[1] ?? 3);
 
 const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const codec = await Codec.create({ modelsDir: join(ROOT, "models"), workers: 2 });
@@ -50,7 +54,7 @@ try {
     await page.goto(`${env.url}/_l3c/test-page.html#${hash}`);
     await page.waitForFunction(() => "l3c" in globalThis);
     const r = await page.evaluate(
-      async ([url, n, w, expected]) => {
+      async ([url, n, w, expected, form]) => {
         const m = (globalThis as unknown as { l3c: typeof import("../../web/src/index.js") }).l3c;
         const ms: number[] = [];
         const first: number[] = [];
@@ -62,6 +66,7 @@ try {
           let tiles = 0;
           const d = await m.decodeL3c(url, {
             workers: w,
+            ...(form ? { graphForm: form as "int" | "float-exact" } : {}),
             onPreview: (_image, info) => {
               const t = performance.now() - t0;
               tiles = Math.ceil(info.imageWidth / info.width) * Math.ceil(info.imageHeight / info.height);
@@ -79,7 +84,13 @@ try {
         }
         return { ms, first, all, differing, cores: navigator.hardwareConcurrency };
       },
-      [`${env.url}/images/${key}`, runs, workers, Buffer.from(rgba).toString("base64")] as const,
+      [
+        `${env.url}/images/${key}`,
+        runs,
+        workers,
+        Buffer.from(rgba).toString("base64"),
+        graphForm ?? "",
+      ] as const,
     );
     if (r.differing !== 0)
       throw new Error(`decoded pixels differ (${r.differing} bytes): not timing a wrong decode`);
@@ -96,7 +107,7 @@ try {
     await page.close();
   }
   console.log(
-    `\nChromium ${browser.version()}, model ${enc.model.name}, tiles of 256, ${runs} decodes per page\n`,
+    `\nChromium ${browser.version()}, model ${enc.model.name} (${graphForm ?? "int"} graphs), tiles of 256, ${runs} decodes per page\n`,
   );
   console.log(
     "| image | size | .l3c bytes | workers | cold s: first paint / all tiles / decoded | warm s (median): first paint / all tiles / decoded | warm first paint / decode | warm MP/s |",

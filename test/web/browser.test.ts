@@ -291,6 +291,34 @@ describe("Chromium: l3c decoded in the page", () => {
     await page.close();
   });
 
+  it("decodes through the float-exact graphs (graphForm) to identical pixels, and through the integer ones by default", async () => {
+    const page = await open("");
+    const graphs: string[] = [];
+    page.context().on("request", (r) => {
+      if (r.url().endsWith(".onnx")) graphs.push(new URL(r.url()).pathname.split("/").pop()!);
+    });
+    await page.waitForFunction(() => "l3c" in globalThis);
+    const decode = (form: string | undefined) =>
+      page.evaluate(
+        async ([bytes, f]) => {
+          const m = (globalThis as unknown as { l3c: typeof import("../../web/src/index.js") }).l3c;
+          const d = await m.decodeL3cStream(Uint8Array.from(bytes as number[]), {
+            ...(f ? { graphForm: f as "float-exact" } : {}),
+          });
+          return Array.from(d.data);
+        },
+        [Array.from(crop.stream), form] as const,
+      );
+    expect(await decode("float-exact")).toEqual(crop.rgba);
+    const float = graphs.splice(0);
+    expect(float.length).toBeGreaterThan(0);
+    expect(float.every((f) => f.includes("-f32-"))).toBe(true);
+    expect(await decode(undefined)).toEqual(crop.rgba);
+    expect(graphs.length).toBeGreaterThan(0);
+    expect(graphs.some((f) => f.includes("-f32-"))).toBe(false);
+    await page.close();
+  });
+
   it("checks the pixel CRCs: a stream whose tile CRC is wrong is refused (PIXEL_CHECKSUM)", async () => {
     const bad = crop.stream.slice();
     const dv = new DataView(bad.buffer);

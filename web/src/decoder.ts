@@ -7,7 +7,7 @@
  * images before the rest) and then its final pixels are handed over as they arrive.
  */
 
-import { expectInteger, L3cError } from "../../shared/errors.js";
+import { expectInteger, invalidOption, L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
 import { channelsOf, placeTile, type RawImage } from "../../shared/image.js";
 import { toRgba } from "./image-data.js";
@@ -42,6 +42,11 @@ export interface DecodeOptions {
   workers?: number;
   /** Largest width x height decoded (default 40 M: an RGBA buffer of 160 MB). */
   maxPixels?: number;
+  /**
+   * The networks' graphs: "int" (the integer graphs, the default: faster in onnxruntime-web's
+   * wasm) or "float-exact" (float32 forms proven to compute the same integers, forms.json).
+   */
+  graphForm?: "int" | "float-exact";
   /** Tiles not yet started when it aborts are dropped (`DEADLINE_EXCEEDED`). */
   signal?: AbortSignal;
   /** Called after each tile with (done, total). */
@@ -67,12 +72,16 @@ function defaultBase(): URL {
   return new URL(".", import.meta.url);
 }
 
+const GRAPH_FORMS: readonly string[] = ["int", "float-exact"];
+
 /** Decode stream bytes to an `ImageData` (RGBA). Errors are `L3cError`s. */
 export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<ImageData> {
   const base = new URL(opts.base ?? defaultBase(), globalThis.location?.href).href;
   const maxPixels = expectInteger("maxPixels", opts.maxPixels ?? DEFAULT_MAX_PIXELS, 1, 2 ** 28);
   const cores = globalThis.navigator?.hardwareConcurrency || 2;
   const workers = expectInteger("workers", opts.workers ?? Math.min(4, cores), 1, 64);
+  if (opts.graphForm !== undefined && !GRAPH_FORMS.includes(opts.graphForm))
+    throw invalidOption("graphForm", `one of ${GRAPH_FORMS.join(", ")}`, opts.graphForm);
   const header = parseHeader(bytes, { maxPixels });
   const img: RawImage = {
     width: header.width,
@@ -113,7 +122,8 @@ export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {
               info(p.step),
             )
         : undefined;
-      const pixels = await pool.run({ base, stream: bytes, tile: i, maxPixels }, opts.signal, coarse);
+      const job = { base, stream: bytes, tile: i, maxPixels, graphForm: opts.graphForm };
+      const pixels = await pool.run(job, opts.signal, coarse);
       placeTile(img, pixels, t.x, t.y, t.width, t.height);
       const tileImage = { width: t.width, height: t.height, channels: img.channels, data: pixels };
       onPreview?.(new ImageData(toRgba(tileImage), t.width, t.height), info(1));

@@ -12,6 +12,8 @@ export interface TileJob {
   stream: Uint8Array;
   tile: number;
   maxPixels: number;
+  /** Which graphs run the networks (shared/graph-forms.ts); the worker's default when absent. */
+  graphForm?: "int" | "float-exact";
   /** Post each coarse level of the tile as it is decoded (a {@link TilePreview}). */
   previews?: boolean;
 }

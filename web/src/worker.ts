@@ -19,6 +19,7 @@ import { decodeTile } from "../../shared/container.js";
 import type { EntropyCore } from "../../shared/entropy-core.js";
 import { L3cError } from "../../shared/errors.js";
 import { parseHeader } from "../../shared/format.js";
+import type { GraphForm } from "../../shared/graph-forms.js";
 import type { L3cTileModel } from "../../shared/l3c-model.js";
 import type { OrtLike } from "../../shared/ort-runner.js";
 import { wasmCore } from "../../shared/wasm/wasm-core.js";
@@ -50,17 +51,17 @@ function entropyCore(base: string): Promise<EntropyCore> {
   return core;
 }
 
-function model(base: string, hexId: string): Promise<L3cTileModel> {
+function model(base: string, hexId: string, form?: GraphForm): Promise<L3cTileModel> {
   if (!configured) {
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
     ort.env.wasm.wasmPaths = { wasm: new URL("ort/ort-wasm-simd-threaded.wasm", base).href };
     configured = true;
   }
-  const key = `${base} ${hexId}`;
+  const key = `${base} ${hexId} ${form ?? ""}`;
   let m = models.get(key);
   if (!m) {
-    m = entropyCore(base).then((c) => loadModel(ort as unknown as OrtLike, base, hexId, c));
+    m = entropyCore(base).then((c) => loadModel(ort as unknown as OrtLike, base, hexId, c, form));
     m.catch(() => models.delete(key));
     models.set(key, m);
   }
@@ -126,7 +127,7 @@ async function decode(job: TileJob): Promise<Uint8Array> {
         await turns.take(4 - Math.log2(step));
       }
     : undefined;
-  const m = noModel ? undefined : await model(job.base, header.modelHash);
+  const m = noModel ? undefined : await model(job.base, header.modelHash, job.graphForm);
   return decodeTile(job.stream, header, tile, m, onLevel);
 }
 
