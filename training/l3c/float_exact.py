@@ -8,10 +8,12 @@ the integer layer of onnx_builder.py
 
     Pad(x, zp) -> ConvInteger(., W, zp, wzp) [-> Mul P] [-> Add C1] [-> Div D] -> ...
 
-becomes Sub(x, zp) -> Conv(W' = (W - wzp) P, bias, pads) [-> Div D -> Floor -> Add q],
+becomes Sub(x, zp) -> Conv(W' = (W - wzp) P, bias, pads) [-> Mul 1/D -> Floor -> Add q],
 with floor only where it provably equals the integer division (truncation): the
 numerator's interval is >= 0, or the Div's only consumer is a Clip with min >= 0 (both
-give 0 below zero). Else the exact truncation Sign(n) Floor(|n| / D). Where floor is
+give 0 below zero). Else the exact truncation Sign(n) Floor(|n| / D). The quotient is a
+multiplication by 2^-k, not a division (a runtime's division need not be correctly
+rounded; a product by a power of two is exact everywhere). Where floor is
 used, C1 is split as q D + r (0 <= r < D): floor((a + C1) / D) = floor((a + r) / D) + q,
 so the convolution only accumulates a + r (C1 is ~2^26 in the parameter heads: the
 biased numerator itself would not be exact). D must be a power of two (the quotient is
@@ -334,9 +336,9 @@ class FloatExact:
         d = _obj(self.cval(n.input[1], n))
         floor, dconst, _, iv_out = self.div(n, iv, d, _obj([0]))
         if floor:
-            y = self.op("Floor", [self.op("Div", [f, dconst], "div")], "floor")
+            y = self.op("Floor", [self.op("Mul", [f, dconst], "scale")], "floor")
         else:
-            a = self.op("Floor", [self.op("Div", [self.op("Abs", [f], "abs"), dconst], "div")], "floor")
+            a = self.op("Floor", [self.op("Mul", [self.op("Abs", [f], "abs"), dconst], "scale")], "floor")
             y = self.op("Mul", [self.op("Sign", [f], "sign"), a], "trunc")
         self.set(n, n.output[0], y, iv_out)
 
@@ -356,7 +358,11 @@ class FloatExact:
             cons is not None and cons.op_type == "Clip" and len(cons.input) > 1 and self.is_const(cons.input[1])
             and int(self.init[cons.input[1]].ravel()[0]) >= 0
         )
-        dconst = self.const(self.init[n.input[1]], "D")
+        # Multiply by 2^-k rather than divide by 2^k: both are exact in IEEE-754, but a
+        # runtime's float division need not be correctly rounded (WGSL allows 2.5 ULP,
+        # fast-math GPU builds approximate), and a result just below an integer would floor
+        # wrong; a multiplication by a power of two only changes the exponent.
+        dconst = self.const(1.0 / self.init[n.input[1]].astype(np.float64), "R")
         if min(nlo) >= 0 or clip_ok:
             return True, dconst, cv.lo // dv.lo, Interval(nlo // dv.lo, nhi // dv.lo)
         return False, dconst, None, Interval(_trunc(nlo, dv.lo), _trunc(nhi, dv.lo))
@@ -450,11 +456,11 @@ class FloatExact:
         if post is not None:
             kind, dconst, q = post
             if kind == "floor":
-                y = self.op("Floor", [self.op("Div", [y, dconst], "div")], "floor")
+                y = self.op("Floor", [self.op("Mul", [y, dconst], "scale")], "floor")
                 if any(v != 0 for v in q):
                     y = self.op("Add", [y, self.const(np.asarray(q.astype(np.int64)).reshape(1, -1, 1, 1), "q")], "addq")
             else:
-                a = self.op("Floor", [self.op("Div", [self.op("Abs", [y], "abs"), dconst], "div")], "floor")
+                a = self.op("Floor", [self.op("Mul", [self.op("Abs", [y], "abs"), dconst], "scale")], "floor")
                 y = self.op("Mul", [self.op("Sign", [y], "sign"), a], "trunc")
         self.set(last, t, y, iv_out)
 
