@@ -1,6 +1,6 @@
 /**
  * Codec benchmark: one table per image folder.
- *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N]
+ *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N] [--chart out.svg]
  *
  * Per codec: bpsp by real file size, encode and decode MP/s (this machine, one process).
  * l3c: real file sizes, timed with the CLI's default tile workers (one per core, at most 8;
@@ -8,6 +8,7 @@
  * PNG: the input files as given (size), sharp at level 9 for speed. WebP: lossless, effort 6.
  * JPEG XL (cjxl/djxl -d 0 -e 7) and JPEG 2000 (opj_compress/opj_decompress) when installed.
  * Every round trip is checked for identical pixels before its time is counted.
+ * --chart writes the last folder's table as a picture: bpsp against decode MP/s (chart.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import type { RawImage } from "../../shared/image.js";
 import { Codec, type Runtime } from "../src/codec.js";
 import { readImage } from "../src/image-io.js";
 import { defaultWorkers } from "../src/runtime-options.js";
+import { bpspChart } from "./chart.js";
 
 const { values: o, positionals: folders } = parseArgs({
   allowPositionals: true,
@@ -29,6 +31,7 @@ const { values: o, positionals: folders } = parseArgs({
     workers: { type: "string" },
     runtime: { type: "string" },
     "tile-size": { type: "string" },
+    chart: { type: "string" },
   },
 });
 if (!folders.length) {
@@ -168,6 +171,15 @@ for (const folder of folders) {
         `\nl3c against ${ref}: size ${((l3c.bits / r.bits - 1) * 100).toFixed(1)}%, ` +
           `decode speed ${(r.decS / l3c.decS).toFixed(3)}x, encode speed ${(r.encS / l3c.encS).toFixed(3)}x`,
       );
+  }
+  if (o.chart) {
+    const points = Object.entries(acc).map(([label, r]) => ({
+      label: label === "l3c" ? `l3c (${entry.name})` : label,
+      bpsp: r.bits / codedSubpixels,
+      decodeMps: mp / r.decS,
+    }));
+    writeFileSync(o.chart, bpspChart(`${basename(folder)}: ${files.length} images, lossless`, points));
+    console.log(`\nchart: ${o.chart}`);
   }
   if (!tools.jxl) console.log("\nJPEG XL skipped: cjxl/djxl not installed.");
   if (!tools.j2k) console.log("JPEG 2000 skipped: opj_compress/opj_decompress not installed.");
