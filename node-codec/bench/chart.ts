@@ -50,13 +50,33 @@ export function bpspChart(title: string, points: readonly ChartPoint[]): string 
     `<text x="${W / 2}" y="${H - 18}" text-anchor="middle">decode MP/s (log scale)</text>`,
     `<text x="18" y="${H / 2}" text-anchor="middle" transform="rotate(-90 18 ${H / 2})">bits per sub-pixel</text>`,
   );
+  // Each label takes the first of four places around its point that stays inside the
+  // picture and clear of the labels placed before it (text ~6.5 px per character).
+  const boxes: { x0: number; x1: number; y0: number; y1: number }[] = [];
   for (const p of points) {
-    const x = px(p.decodeMps).toFixed(1);
-    const y = py(p.bpsp).toFixed(1);
+    const x = px(p.decodeMps);
+    const y = py(p.bpsp);
     const color = p.label.startsWith("l3c") ? "#c0392b" : "#2c3e50";
-    out.push(`<circle cx="${x}" cy="${y}" r="5" fill="${color}"/>`);
+    const text = `${p.label} (${p.bpsp.toFixed(3)})`;
+    const w = text.length * 6.5;
+    const places = [
+      { tx: x + 8, ty: y - 8, end: false },
+      { tx: x + 8, ty: y + 18, end: false },
+      { tx: x - 8, ty: y - 8, end: true },
+      { tx: x - 8, ty: y + 18, end: true },
+    ].map((c) => ({
+      ...c,
+      box: { x0: c.end ? c.tx - w : c.tx, x1: c.end ? c.tx : c.tx + w, y0: c.ty - 12, y1: c.ty + 2 },
+    }));
+    const clear = (q: (typeof places)[number]) =>
+      q.box.x0 >= 0 &&
+      q.box.x1 <= W &&
+      !boxes.some((o) => q.box.x0 < o.x1 && o.x0 < q.box.x1 && q.box.y0 < o.y1 && o.y0 < q.box.y1);
+    const at = places.find(clear) ?? places[0];
+    boxes.push(at.box);
+    out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="${color}"/>`);
     out.push(
-      `<text x="${(Number(x) + 8).toFixed(1)}" y="${(Number(y) - 8).toFixed(1)}" fill="${color}">${esc(p.label)} (${p.bpsp.toFixed(3)})</text>`,
+      `<text x="${at.tx.toFixed(1)}" y="${at.ty.toFixed(1)}" fill="${color}"${at.end ? ' text-anchor="end"' : ""}>${esc(text)}</text>`,
     );
   }
   out.push("</svg>");
