@@ -9,7 +9,11 @@ if (!existsSync(py)) {
   console.error("training/.venv is missing: run `npm run setup` (it installs training/requirements.txt)");
   process.exit(1);
 }
-const r = spawnSync(py, ["-m", "pytest", "-q", "training/tests", "test/spec-decoder", ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
+const r = spawnSync(
+  py,
+  ["-m", "pytest", "-q", "training/tests", "test/spec-decoder", ...process.argv.slice(2)],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(r.status ?? 1);

@@ -9,6 +9,7 @@ describe("bpsp / decode-speed chart", () => {
   it("draws one point per codec, labelled and escaped, lower bpsp higher on the page", () => {
     const svg = bpspChart("Kodak", points);
     expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("<title>Kodak: bits per sub-pixel against decode MP/s</title>");
     expect(svg.match(/<circle /g)?.length).toBe(2);
     expect(svg).toContain("l3c (3.090)");
     expect(svg).toContain("WebP &lt;lossless&gt; (3.180)");
