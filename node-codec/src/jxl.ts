@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { L3cError } from "../../shared/errors.js";
 import type { RawImage } from "../../shared/image.js";
+import { encodePnm, parsePnm } from "./pnm.js";
 
 const run = promisify(execFile);
 
@@ -39,24 +40,13 @@ function tool(name: string, e: unknown): L3cError {
   );
 }
 
-/** Whether djxl's PPM/PGM holds the same size and samples (headers may be spelt differently). */
-function samePnm(pnm: Uint8Array, decoded: Buffer, img: RawImage): boolean {
-  const m = /^P([56])\s+(\d+)\s+(\d+)\s+255\s/.exec(decoded.subarray(0, 64).toString("latin1"));
-  if (!m || Number(m[2]) !== img.width || Number(m[3]) !== img.height) return false;
-  const n = img.width * img.height * (m[1] === "5" ? 1 : 3);
-  if (decoded.length !== m[0].length + n || pnm.length < n) return false;
-  return Buffer.from(pnm.buffer, pnm.byteOffset + pnm.length - n, n).equals(decoded.subarray(m[0].length));
-}
-
-/**
- * The image as a lossless JPEG XL file, checked to decode to its pixels. `pnm` is the
- * same image as binary PPM/PGM (what cjxl reads exactly, 8-bit, no colour management).
- */
+/** The image as a lossless JPEG XL file, checked to decode to its pixels. */
 export async function encodeJxl(
-  pnm: Uint8Array,
   img: RawImage,
   effort = jxlEffort(img.width * img.height),
 ): Promise<Uint8Array> {
+  // binary PPM/PGM: what cjxl reads exactly (8-bit, no colour management)
+  const pnm = encodePnm(img);
   const dir = await mkdtemp(join(tmpdir(), "l3c-jxl-"));
   const gray = img.channels === 1;
   const input = join(dir, gray ? "in.pgm" : "in.ppm");
@@ -71,8 +61,14 @@ export async function encodeJxl(
       throw tool("djxl", e);
     });
     const [jxl, decoded] = await Promise.all([readFile(out), readFile(back)]);
-    if (!samePnm(pnm, decoded, img))
-      throw new L3cError("INTERNAL", "cjxl's JPEG XL does not decode to the image's pixels");
+    const want = parsePnm(pnm)!;
+    const got = parsePnm(decoded);
+    const same =
+      got?.width === want.width &&
+      got.height === want.height &&
+      got.channels === want.channels &&
+      Buffer.from(got.data).equals(Buffer.from(want.data));
+    if (!same) throw new L3cError("INTERNAL", "cjxl's JPEG XL does not decode to the image's pixels");
     return new Uint8Array(jxl.buffer, jxl.byteOffset, jxl.byteLength);
   } finally {
     await rm(dir, { recursive: true, force: true });
