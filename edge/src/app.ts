@@ -78,7 +78,7 @@ async function describeKey(b: EdgeContext, bucket: string, key: string, variant:
   const last = h.tiles[h.tiles.length - 1];
   const sha = stored.metadata[STREAM_SHA256]?.toLowerCase();
   let etag: string | undefined;
-  if (variant === MEDIA_TYPE) etag = sha ? variantEtag(variant, sha.slice(0, 32)) : undefined;
+  if (variant === MEDIA_TYPE) etag = sha ? variantEtag(variant, sha) : undefined;
   else if (stored.metadata["source-etag"] || sha)
     etag = variantEtag(variant, await pixelsTag(stored, sha ?? ""));
   return { etag, header: h, bytes: last.offset + last.length };

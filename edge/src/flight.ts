@@ -58,10 +58,16 @@ const REFUSED_MS = 3_600_000;
 /** Background encode attempts (alarms) before the key waits for a new request. */
 const ALARM_ATTEMPTS = 5;
 
+/** A finished encode: the stream and its SHA-256 (hex), computed once for the store and the ETag. */
+interface Encoded {
+  stream: Uint8Array;
+  sha256: string;
+}
+
 /** An l3c encode asked for and not finished: those who wait hold `promise`. */
 interface EncodeJob {
-  promise: Promise<Uint8Array>;
-  resolve(stream: Uint8Array): void;
+  promise: Promise<Encoded>;
+  resolve(e: Encoded): void;
   reject(e: unknown): void;
   original: OriginObject;
   /** The ETag of the stale or damaged stream the new one replaces. */
@@ -198,12 +204,8 @@ export class KeyFlight {
     if (!original) throw new NotFoundError("no such object");
     const encoding = this.encode(original, replacing);
     if (variant === MEDIA_TYPE) {
-      const stream = await this.bounded(encoding, b.cfg.backendTimeoutMs);
-      return {
-        body: stream,
-        type: MEDIA_TYPE,
-        etag: variantEtag(MEDIA_TYPE, (await sha256Hex(stream)).slice(0, 32)),
-      };
+      const { stream, sha256 } = await this.bounded(encoding, b.cfg.backendTimeoutMs);
+      return { body: stream, type: MEDIA_TYPE, etag: variantEtag(MEDIA_TYPE, sha256) };
     }
     const body = await backendConvert(b.cfg, original.body, variant);
     return { body, type: variant, etag: variantEtag(variant, await tagOf(original.etag)) };
@@ -228,7 +230,7 @@ export class KeyFlight {
         return {
           body: stored.body,
           type: MEDIA_TYPE,
-          etag: variantEtag(MEDIA_TYPE, intact.sha256.slice(0, 32)),
+          etag: variantEtag(MEDIA_TYPE, intact.sha256),
         };
       }
       const body = await backendDecode(b.cfg, stored.body, variant);
@@ -246,7 +248,7 @@ export class KeyFlight {
    * handler runs at once. A refused or failed encode of this same original is not asked
    * for again before its time (a client cannot keep the backend busy by asking again).
    */
-  private encode(original: OriginObject, replacing?: string): Promise<Uint8Array> {
+  private encode(original: OriginObject, replacing?: string): Promise<Encoded> {
     if (this.job) return this.job.promise;
     const f = this.failed;
     if (f && f.etag === original.etag && f.until > Date.now()) return Promise.reject(f.error);
@@ -278,13 +280,14 @@ export class KeyFlight {
   }
 
   /** Encodes the job's original and stores the stream when the backend attests it. */
-  private async runEncode(b: EdgeContext, job: EncodeJob): Promise<Uint8Array> {
+  private async runEncode(b: EdgeContext, job: EncodeJob): Promise<Encoded> {
     const { bucket, key } = this.target!;
     const answer = await backendEncode(
       { ...b.cfg, backendTimeoutMs: b.cfg.encodeTimeoutMs },
       job.original.body,
     );
     const h = parseHeader(answer.stream); // never store what does not parse
+    const sha256 = await sha256Hex(answer.stream);
     if (answer.verified) {
       await b.origin.put(
         bucket,
@@ -296,12 +299,12 @@ export class KeyFlight {
           "source-etag": job.original.etag,
           "l3c-width": String(h.width),
           "l3c-height": String(h.height),
-          [STREAM_SHA256]: await sha256Hex(answer.stream),
+          [STREAM_SHA256]: sha256,
         },
         job.replacing,
       );
     }
-    return answer.stream; // an unattested stream is served to whoever waits, never stored
+    return { stream: answer.stream, sha256 }; // an unattested one is served to whoever waits, never stored
   }
 
   /** `p`, or EncodingError once `ms` have passed (the work goes on). */
@@ -318,9 +321,9 @@ export class KeyFlight {
 }
 
 function newJob(original: OriginObject, replacing?: string): EncodeJob {
-  let resolve!: (s: Uint8Array) => void;
+  let resolve!: (e: Encoded) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<Uint8Array>((res, rej) => {
+  const promise = new Promise<Encoded>((res, rej) => {
     resolve = res;
     reject = rej;
   });

@@ -18,24 +18,26 @@ export async function sha256Hex(b: Uint8Array): Promise<string> {
   return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** 32 hex digits naming `text` (an ETag of the original) inside our own ETags. */
-export async function tagOf(text: string): Promise<string> {
-  return (await sha256Hex(new TextEncoder().encode(text))).slice(0, 32);
+/** The hex SHA-256 of `text` (an ETag of the original), which names it inside our own ETags. */
+export function tagOf(text: string): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(text));
 }
 
 /**
- * The ETag of a variant. The stream's is strong (its bytes); a decoded image's is weak
- * and names its pixels, which are the original's: the same whether it was converted from
- * the original or decoded from the stream (encoders' bytes may vary, the pixels do not).
+ * The ETag of a variant from a hex tag (its first 32 digits). The stream's is strong (its
+ * bytes' SHA-256); a decoded image's is weak and names its pixels, which are the
+ * original's: the same whether it was converted from the original or decoded from the
+ * stream (encoders' bytes may vary, the pixels do not).
  */
-export function variantEtag(variant: string, tag: string): string {
+export function variantEtag(variant: string, hex: string): string {
+  const tag = hex.slice(0, 32);
   return variant === MEDIA_TYPE ? `"l3c-${tag}"` : `W/"${variant.slice(6)}-${tag}"`;
 }
 
 /** The pixels' tag of a stored stream: its original's ETag when it names one, else its bytes. */
 export async function pixelsTag(stored: OriginObject, streamSha256: string): Promise<string> {
   const source = stored.metadata["source-etag"];
-  return source ? tagOf(source) : streamSha256.slice(0, 32);
+  return source ? tagOf(source) : streamSha256;
 }
 
 /** Whether a whole stored stream may be served: its header parses and its digest matches. */
