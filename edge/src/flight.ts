@@ -33,19 +33,12 @@ import {
   backendDecode,
   backendEncode,
 } from "../../shared/http/backend-client.js";
+import { sha256Hex } from "../../shared/sha256.js";
 import type { EdgeEnv } from "./config.js";
 import { type EdgeContext, edgeContext } from "./context.js";
 import { CorruptStreamError, EncodingError, errorResponse, NotFoundError } from "./errors.js";
 import type { OriginObject } from "./origin.js";
-import {
-  freshness,
-  intactStream,
-  pixelsTag,
-  STREAM_SHA256,
-  sha256Hex,
-  tagOf,
-  variantEtag,
-} from "./streams.js";
+import { freshness, intactStream, pixelsTag, STREAM_SHA256, tagOf, variantEtag } from "./streams.js";
 import { VARIANTS, type Variant } from "./variants.js";
 
 /** How long a finished variant is kept for a client that asks again. */

@@ -8,15 +8,11 @@
 
 import { L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { sha256Hex } from "../../shared/sha256.js";
 import type { Origin, OriginObject } from "./origin.js";
 
 /** Metadata of a stored stream: the SHA-256 (hex) of its bytes, written by the edge and the hooks. */
 export const STREAM_SHA256 = "l3c-sha256";
-
-export async function sha256Hex(b: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
-}
 
 /** The hex SHA-256 of `text` (an ETag of the original), which names it inside our own ETags. */
 export function tagOf(text: string): Promise<string> {

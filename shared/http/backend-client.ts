@@ -8,6 +8,8 @@
  * {@link gatewayStatus}; the hooks: retry unless `rejected`). fetch and Web Crypto only:
  * the same in Node and workerd.
  */
+
+import { sha256 } from "../sha256.js";
 import {
   CONTENT_DIGEST_HEADER,
   digestMatches,
@@ -107,9 +109,6 @@ async function bytesOf(r: Response, what: string): Promise<Uint8Array> {
     );
   }
 }
-
-const sha256 = async (b: Uint8Array) =>
-  new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
 
 export interface EncodeAnswer {
   stream: Uint8Array;

@@ -14,15 +14,11 @@ import { L3cError } from "../../shared/errors.js";
 import { defaultGraphForm, type GraphForm, parseForms, pickGraph } from "../../shared/graph-forms.js";
 import { L3cTileModel, type ModelConfig } from "../../shared/l3c-model.js";
 import { type OrtLike, OrtRunner } from "../../shared/ort-runner.js";
+import { sha256Hex } from "../../shared/sha256.js";
 
 interface Manifest {
   config: ModelConfig;
   files: Record<string, { file: string; sha256: string }>;
-}
-
-export async function sha256Hex(b: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
