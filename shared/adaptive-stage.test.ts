@@ -9,6 +9,7 @@ import {
   adaptScheme,
   tempOffset,
 } from "./adaptive-stage.js";
+import { tsCore } from "./entropy-core.js";
 import { MixtureCdf } from "./logistic-mixture.js";
 
 /**
@@ -88,11 +89,11 @@ const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6
 
 describe("adaptive stage adapt-2", () => {
   it("names its schemes; an unknown name is no scheme", () => {
-    const names = [undefined, "adapt-1", "adapt-2", "adapt-3"];
-    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3]);
-    expect(adaptScheme("adapt-4")).toBeUndefined();
+    const names = [undefined, "adapt-1", "adapt-2", "adapt-3", "adapt-4"];
+    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3, 4]);
+    expect(adaptScheme("adapt-5")).toBeUndefined();
     expect(ADAPT.RHO).toBe(0.25);
-    expect(() => new AdaptiveTile(8, 8, 4)).toThrow(RangeError);
+    expect(() => new AdaptiveTile(8, 8, 5)).toThrow(RangeError);
   });
 
   it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {
@@ -243,5 +244,48 @@ describe("adaptive stage adapt-3 (the z2 stage)", () => {
     );
     expect(adj[0][0].lsadd).toBe(0);
     expect(adj[0][8 * 16 - 1].lsadd).toBeLessThan(-20);
+  });
+});
+
+describe("adaptive stage adapt-4 (secondary estimation)", () => {
+  // One stage of 64 x 64 pixels whose network says "a logistic at 128, scale 3" while the
+  // pixels sit at 128 - 6 or 128 + 6: no shift or temperature fits two peaks, the maps of
+  // the coded shares do
+  const w = 64;
+  const h = 64;
+  const params = new Int32Array(w * h * 12);
+  const rgb = new Uint8Array(w * h * 3);
+  let a = 7;
+  for (let i = 0; i < w * h; i++)
+    for (let c = 0; c < 3; c++) {
+      params[i * 12 + c] = 0;
+      params[i * 12 + 3 + c] = 256 * 128;
+      params[i * 12 + 6 + c] = 141; // 128 ln 3
+      a = (a * 1103515245 + 12345) % 2 ** 31;
+      rgb[i * 3 + c] = 128 + (a % 2 === 0 ? -6 : 6) + ((a >> 8) % 3) - 1;
+    }
+  const geo = { index: 0, step: 1, oy: 0, ox: 0 };
+  const code = (adapt: number) => {
+    const enc = tsCore.encoder({ width: w, height: h, adapt, symbols: 3 * w * h });
+    enc.stage(geo, params, 1, rgb.slice());
+    return enc.finish();
+  };
+
+  it("learns a shape the network's mixture lacks: fewer bytes than adapt-3, and they decode", () => {
+    const b3 = code(3);
+    const b4 = code(4);
+    expect(b4.length).toBeLessThan(0.85 * b3.length);
+    const dec = tsCore.decoder(b4, { width: w, height: h, adapt: 4 });
+    const back = new Uint8Array(rgb.length);
+    dec.stage(geo, params, 1, back);
+    expect(Buffer.from(back).equals(Buffer.from(rgb))).toBe(true);
+  });
+
+  it("starts from the identity map: the first symbol costs what adapt-3 gives it, within rounding", () => {
+    const mix = new MixtureCdf(1).prepare(256, 1, { logits: [0], means: [256 * 128], logScales: [141] });
+    const plain = mix.table();
+    const id = Float64Array.from({ length: ADAPT.SSE_BINS + 1 }, (_, j) => (j * 2 ** 24) / ADAPT.SSE_BINS);
+    const mapped = mix.secondary(id, id).table();
+    for (let v = 0; v <= 256; v++) expect(Math.abs(mapped[v] - plain[v])).toBeLessThanOrEqual(1);
   });
 });

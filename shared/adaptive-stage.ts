@@ -28,8 +28,8 @@
 
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
 
-/** The name a model config gives to enable this stage: adapt-1, adapt-2 or adapt-3 (schemes 1 to 3). */
-export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2", "adapt-3"]);
+/** The name a model config gives to enable this stage: adapt-1 to adapt-4 (schemes 1 to 4). */
+export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2", "adapt-3", "adapt-4"]);
 
 /** The scheme number of a config's `adapt` (0: none); undefined when unknown. */
 export function adaptScheme(name: string | undefined): number | undefined {
@@ -61,6 +61,14 @@ export const ADAPT = Object.freeze({
   ZRHO: 0.5,
   /** adapt-3: the z2 stage's per-row decay of A and b. */
   ZDECAY: 0.9,
+  /** adapt-4: bins of a secondary-estimation histogram (of the Q24 shares, 2^24 / SSE_BINS wide). */
+  SSE_BINS: 16,
+  /** adapt-4: the count every bin starts with (the table is the identity until data arrives). */
+  SSE_PRIOR: 4,
+  /** adapt-4: buckets of the first map's context: the correction d / (sd + 0.3). */
+  SSE_D_EDGES: Object.freeze([-0.6, -0.2, 0.2, 0.6]),
+  /** adapt-4: buckets of the second map's context: (e_W + e_N) / (sd + 0.3), the causal neighbours' adapted residuals. */
+  SSE_E_EDGES: Object.freeze([-1, -0.3, 0, 0.3, 1]),
 });
 
 type Off = readonly (readonly [number, number])[];
@@ -88,6 +96,13 @@ const CAUSAL: Off = [[0, -1], [-1, 0], [-1, -1], [-1, 1]];
 const NF = ADAPT.FEATURES;
 const NSB = ADAPT.SD_EDGES.length + 1;
 const NACT = ADAPT.ACT_EDGES.length + 1;
+const SB = ADAPT.SSE_BINS;
+const ND = ADAPT.SSE_D_EDGES.length + 1;
+const NE = ADAPT.SSE_E_EDGES.length + 1;
+/** adapt-4: contexts of the first map, then of the second (SPEC.md §7.10). */
+const NSSE1 = ADAPT.STAGES * 3 * NSB * ND;
+const NSSE = NSSE1 + ADAPT.STAGES * 3 * NSB * NE;
+const SSE_WIDTH = 2 ** 24 / SB;
 
 /** Phase type of a stage: 0 base, 1 offset (h, h), 2 (0, h), 3 (h, 0). */
 export function phaseType(stage: number, oy: number, ox: number): number {
@@ -137,12 +152,19 @@ export class AdaptiveTile {
   private group = 0;
   private ctx = 0;
 
-  /** 1 (adapt-1), 2 (adapt-2) or 3 (adapt-3: the pixel stages as adapt-2). */
+  // adapt-4: per context a histogram of coded shares, its table and whether H changed since
+  private readonly sseH: Float64Array;
+  private readonly sseT: Float64Array;
+  private readonly sseDirty: Uint8Array;
+  private sse1 = 0;
+  private sse2 = 0;
+
+  /** 1 (adapt-1), 2 (adapt-2), 3 (adapt-3: the pixel stages as adapt-2) or 4 (adapt-4: adapt-3 and secondary estimation). */
   readonly scheme: number;
 
   constructor(width: number, height: number, scheme = 1) {
-    if (scheme !== 1 && scheme !== 2 && scheme !== 3)
-      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2 or 3`);
+    if (scheme !== 1 && scheme !== 2 && scheme !== 3 && scheme !== 4)
+      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2, 3 or 4`);
     this.scheme = scheme;
     this.width = width;
     this.height = height;
@@ -158,6 +180,10 @@ export class AdaptiveTile {
     this.dirty = new Uint8Array(groups);
     this.E = new Float64Array(groups * NSB * NACT);
     this.S = new Float64Array(groups * NSB * NACT);
+    const n = scheme >= 4 ? NSSE : 0;
+    this.sseH = new Float64Array(n * SB);
+    this.sseT = new Float64Array(n * (SB + 1));
+    this.sseDirty = new Uint8Array(n).fill(1);
   }
 
   /** Solve the stage's dirty groups (start of a grid row). */
@@ -228,6 +254,64 @@ export class AdaptiveTile {
     out.madd = Math.floor(d * 256 + 0.5);
     out.lsadd = tempOffset(this.E[t], this.S[t]);
     out.center = 256 * m + out.madd;
+    if (this.scheme >= 4) {
+      const base = g * NSB + sb;
+      this.sse1 = base * ND + bucket(d / (sd + 0.3), ADAPT.SSE_D_EDGES);
+      this.sse2 = NSSE1 + base * NE + bucket((F[25] + F[26]) / (sd + 0.3), ADAPT.SSE_E_EDGES);
+    }
+  }
+
+  /**
+   * adapt-4 (SPEC.md §7.10), after `adjust`: the current sub-pixel's two tables, each
+   * recomputed from its histogram when that changed since it was last read.
+   */
+  secondaryTables(): [Float64Array, Float64Array] {
+    return [this.sseTable(this.sse1), this.sseTable(this.sse2)];
+  }
+
+  /** adapt-4, after coding: the coded symbol's Q24 shares [lo, hi) join both histograms. */
+  secondaryUpdate(lo: number, hi: number): void {
+    this.sseAdd(this.sse1, lo, hi);
+    this.sseAdd(this.sse2, lo, hi);
+  }
+
+  private sseTable(s: number): Float64Array {
+    const T = this.sseT.subarray(s * (SB + 1), (s + 1) * (SB + 1));
+    if (this.sseDirty[s]) {
+      const H = this.sseH;
+      const h = s * SB;
+      let total = 0;
+      for (let j = 0; j < SB; j++) total += H[h + j] + ADAPT.SSE_PRIOR;
+      const scale = 2 ** 24 / total;
+      let run = 0;
+      T[0] = 0;
+      for (let j = 0; j < SB - 1; j++) {
+        run += H[h + j] + ADAPT.SSE_PRIOR;
+        T[j + 1] = Math.floor(run * scale);
+      }
+      T[SB] = 2 ** 24;
+      this.sseDirty[s] = 0;
+    }
+    return T;
+  }
+
+  private sseAdd(s: number, lo: number, hi: number): void {
+    const H = this.sseH;
+    const h = s * SB;
+    const bin = (u: number) => Math.min(Math.floor(u / SSE_WIDTH), SB - 1);
+    if (!(hi > lo)) {
+      H[h + bin(lo)] += 1;
+    } else {
+      const j1 = bin(hi - 1);
+      for (let j = bin(lo); j <= j1; j++) {
+        // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+        const a = j * SSE_WIDTH > lo ? j * SSE_WIDTH : lo;
+        // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
+        const b = (j + 1) * SSE_WIDTH < hi ? (j + 1) * SSE_WIDTH : hi;
+        H[h + j] += (b - a) / (hi - lo);
+      }
+    }
+    this.sseDirty[s] = 1;
   }
 
   /** Step 5 (SPEC.md §7.6) after coding value v at plane offset o (y W + x); returns the residual. */

@@ -45,7 +45,7 @@ export interface TileCoder {
 export interface TileCoderOptions {
   width: number;
   height: number;
-  /** The adaptive stage: 0 none, 1 adapt-1, 2 adapt-2, 3 adapt-3 (adaptive-stage.ts). */
+  /** The adaptive stage: 0 none, 1 adapt-1, 2 adapt-2, 3 adapt-3, 4 adapt-4 (adaptive-stage.ts). */
   adapt: number;
 }
 
@@ -200,6 +200,10 @@ class TsTileCoder implements TileCoder {
             logScaleAdd: lsadd,
           });
           if (tile && tile.scheme >= 2) m.contract(ADAPT.RHO - 1, this.adj.center);
+          if (tile && tile.scheme >= 4) {
+            const [t1, t2] = tile.secondaryTables();
+            m.secondary(t1, t2);
+          }
           let v: number;
           if (this.enc) {
             v = rgb[src + c];
@@ -209,6 +213,7 @@ class TsTileCoder implements TileCoder {
             rgb[src + c] = v;
           }
           xv[c] = v;
+          if (tile && tile.scheme >= 4) tile.secondaryUpdate(m.shareQ24(v), m.shareQ24(v + 1));
           if (tile) rv[c] = tile.update(c, y * this.W + x, v);
         }
       }

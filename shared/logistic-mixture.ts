@@ -68,6 +68,17 @@ const W_ONE = 1 << 15;
 const SIG_ONE = 1 << 20;
 const TWO35 = 2 ** 35;
 const TWO13 = 2 ** 13;
+const TWO24 = 2 ** 24;
+
+/** adapt-4: one table's G(u) (see MixtureCdf.secondary); T has bins + 1 knots. */
+function mapShare(T: Float64Array, u: number): number {
+  const bins = T.length - 1;
+  const w = TWO24 / bins;
+  let j = Math.floor(u / w);
+  if (j > bins - 1) j = bins - 1;
+  const r = u - j * w;
+  return T[j] + Math.floor(((T[j + 1] - T[j]) * r) / w);
+}
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : Math.min(v, hi);
@@ -198,6 +209,8 @@ export class MixtureCdf {
     }
     w[maxAt] += W_ONE - sum;
     this.k = a;
+    this.sse1 = undefined;
+    this.sse2 = undefined;
     // The decoder's first probe: the mean of the (first) heaviest remaining component.
     let best = 0;
     for (let j = 1; j < a; j++) if (w[j] > w[best]) best = j;
@@ -207,6 +220,22 @@ export class MixtureCdf {
   }
 
   private guess = 0;
+  private sse1: Float64Array | undefined;
+  private sse2: Float64Array | undefined;
+
+  /**
+   * adapt-4's secondary estimation (SPEC.md §7.10), until the next prepare(): C(v) maps the
+   * share f first, through two tables of SSE_BINS + 1 nondecreasing Q24 knots (T[0] = 0,
+   * T[bins] = 2^24) whose results are averaged: u = floor(f / 2^11); per table
+   * G = T[j] + floor((T[j + 1] - T[j]) r / w) with w = 2^24 / bins,
+   * j = min(floor(u / w), bins - 1), r = u - j w; M = floor((G1 + G2) / 2);
+   * C(v) = floor(M (2^16 - n) / 2^24) + v.
+   */
+  secondary(t1: Float64Array, t2: Float64Array): this {
+    this.sse1 = t1;
+    this.sse2 = t2;
+    return this;
+  }
 
   /**
    * Moments for the adaptive stage (SPEC.md §7.3), over the kept components
@@ -256,6 +285,15 @@ export class MixtureCdf {
   cdf(v: number): number {
     if (v <= 0) return 0;
     if (v >= this.n) return 65536;
+    const f = this.share(v);
+    if (this.sse1 === undefined || this.sse2 === undefined) return Math.floor((f * this.scale) / TWO35) + v;
+    const u = Math.floor(f / 2048);
+    const g = Math.floor((mapShare(this.sse1, u) + mapShare(this.sse2, u)) / 2);
+    return Math.floor((g * this.scale) / TWO24) + v;
+  }
+
+  /** F(v) = sum_k w_k sigma_k (SPEC.md §6.2 step 5), the Q35 share below boundary v (0 < v < n). */
+  share(v: number): number {
     const b = 256 * v - 128;
     let f = 0;
     for (let j = 0; j < this.k; j++) {
@@ -268,7 +306,14 @@ export class MixtureCdf {
       }
       f += this.w[j] * (d >= 0 ? s : SIG_ONE - s);
     }
-    return Math.floor((f * this.scale) / TWO35) + v;
+    return f;
+  }
+
+  /** adapt-4: the Q24 share u = floor(F(v) / 2^11) below boundary v; 0 at v <= 0, 2^24 at v >= n. */
+  shareQ24(v: number): number {
+    if (v <= 0) return 0;
+    if (v >= this.n) return TWO24;
+    return Math.floor(this.share(v) / 2048);
   }
 
   /** Code symbol v (0 <= v < n); returns its frequency (of 65536). */

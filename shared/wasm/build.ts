@@ -49,9 +49,12 @@ writeFileSync(
     `#define ADAPT_RHO ${dbl(ADAPT.RHO)}\n#define ADAPT_CLIP2 ${dbl(ADAPT.CLIP2)}\n` +
     `#define ADAPT_ZFEATURES ${ADAPT.ZFEATURES}\n#define ADAPT_ZRHO ${dbl(ADAPT.ZRHO)}\n` +
     `#define ADAPT_ZDECAY ${dbl(ADAPT.ZDECAY)}\n` +
+    `#define ADAPT_SSE_BINS ${ADAPT.SSE_BINS}\n#define ADAPT_SSE_PRIOR ${dbl(ADAPT.SSE_PRIOR)}\n` +
     arr("double", "ADAPT_TAU_U", ADAPT_TAU_U, dbl) +
     arr("double", "ADAPT_SD_EDGES", ADAPT.SD_EDGES, dbl) +
-    arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl),
+    arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl) +
+    arr("double", "ADAPT_SSE_D_EDGES", ADAPT.SSE_D_EDGES, dbl) +
+    arr("double", "ADAPT_SSE_E_EDGES", ADAPT.SSE_E_EDGES, dbl),
 );
 
 const src = join(here, "l3c-core.c");

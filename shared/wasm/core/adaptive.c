@@ -297,3 +297,45 @@ static void row_end(Tile *t, int32_t stage) {
     tc[i].S *= ADAPT_DECAY_TEMP;
   }
 }
+
+/* ---- adapt-4's secondary estimation (specification: SPEC.md §7.10) ---- */
+
+/* the context's table T from its histogram H (recomputed only when H changed since) */
+static inline const double *sse_table(Tile *t, int32_t s) {
+  double *T = t->sseT + (uintptr_t)s * (SSE_BINS + 1);
+  if (t->sseDirty[s]) {
+    const double *H = t->sseH + (uintptr_t)s * SSE_BINS;
+    double total = 0, run = 0;
+    for (int32_t j = 0; j < SSE_BINS; j++) total += H[j] + ADAPT_SSE_PRIOR;
+    const double scale = 16777216.0 / total;
+    T[0] = 0;
+    for (int32_t j = 0; j < SSE_BINS - 1; j++) {
+      run += H[j] + ADAPT_SSE_PRIOR;
+      T[j + 1] = floor_(run * scale);
+    }
+    T[SSE_BINS] = 16777216.0;
+    t->sseDirty[s] = 0;
+  }
+  return T;
+}
+
+static inline int32_t sse_bin(double u) {
+  int32_t j = (int32_t)(u / SSE_WIDTH);
+  return j > SSE_BINS - 1 ? SSE_BINS - 1 : j;
+}
+
+/* after coding: the symbol's interval [lo, hi) of Q24 shares, spread over the bins it covers */
+static inline void sse_update(Tile *t, int32_t s, double lo, double hi) {
+  double *H = t->sseH + (uintptr_t)s * SSE_BINS;
+  if (!(hi > lo)) {
+    H[sse_bin(lo)] += 1.0;
+  } else {
+    const int32_t j1 = sse_bin(hi - 1.0);
+    for (int32_t j = sse_bin(lo); j <= j1; j++) {
+      const double a = j * SSE_WIDTH > lo ? j * SSE_WIDTH : lo;
+      const double b = (j + 1) * SSE_WIDTH < hi ? (j + 1) * SSE_WIDTH : hi;
+      H[j] += (b - a) / (hi - lo);
+    }
+  }
+  t->sseDirty[s] = 1;
+}

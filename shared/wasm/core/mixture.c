@@ -7,6 +7,11 @@
 /* ------------------------------------------------------------------ mixture CDF */
 
 #define MAXK 32
+/* adapt-4's secondary estimation (SPEC.md §7.10): the width of a bin of Q24 shares */
+#define SSE_BINS ADAPT_SSE_BINS
+#define SSE_WIDTH (16777216.0 / SSE_BINS)
+_Static_assert((1 << 24) % SSE_BINS == 0, "SSE_BINS divides 2^24");
+
 typedef struct {
   int32_t k, n;
   double scale;
@@ -16,6 +21,12 @@ typedef struct {
   /* for readjust: each kept component's unclamped mean and clamped log-scale */
   double mur[MAXK];
   int32_t lsr[MAXK];
+  /* adapt-4's secondary estimation (SPEC.md §7.10): the two contexts' tables, or 0 */
+  const double *sse, *sse2;
+  /* with sse: the shares u of the last boundaries evaluated, by v mod 16 (the update reads
+     the coded symbol's two boundaries from here instead of evaluating them again) */
+  double uc[16];
+  int32_t vc[16];
 } Mix;
 
 static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -77,6 +88,8 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
   m->n = n;
   m->scale = 65536.0 - n;
   m->hs = 0;
+  m->sse = 0;
+  m->sse2 = 0;
 }
 
 /*
@@ -135,9 +148,40 @@ static inline double below(double d, double g) {
   return d >= 0 ? s : 1048576.0 - s;
 }
 
-/* C(v) from the weighted sum f of the components' shares (0 < v < n) */
+/*
+ * adapt-4 (SPEC.md §7.10): the mixture's share below a boundary, u = floor(f / 2^11) (Q24),
+ * mapped through each context's table T (SSE_BINS + 1 nondecreasing Q24 knots, T[0] = 0,
+ * T[SSE_BINS] = 2^24): G = T[j] + floor((T[j + 1] - T[j]) r / SSE_WIDTH) with
+ * j = min(floor(u / SSE_WIDTH), SSE_BINS - 1), r = u - j SSE_WIDTH; the two maps averaged,
+ * M = floor((G1 + G2) / 2). Every value is an integer below 2^45.
+ */
+static inline double sse_g(const double *T, double u) {
+  int32_t j = (int32_t)(u / SSE_WIDTH);
+  if (j > SSE_BINS - 1) j = SSE_BINS - 1;
+  const double r = u - j * SSE_WIDTH;
+  return T[j] + floor_(((T[j + 1] - T[j]) * r) / SSE_WIDTH);
+}
+static inline double sse_map(Mix *m, double f, int32_t v) {
+  const double u = floor_(f / 2048.0);
+  m->uc[v & 15] = u;
+  m->vc[v & 15] = v;
+  return floor_((sse_g(m->sse, u) + sse_g(m->sse2, u)) / 2.0);
+}
+
+/* C(v) from the weighted sum f of the components' shares (0 < v < n); adapt-4 maps f first */
 static inline double scaled(const Mix *m, double f, int32_t v) {
+  if (m->sse) return floor_((sse_map((Mix *)m, f, v) * m->scale) / 16777216.0) + v;
   return floor_((f * m->scale) / 34359738368.0) + v;
+}
+
+/* the Q24 share u = floor(f / 2^11) below boundary v (0 at v <= 0, 2^24 at v >= n) */
+static inline double share_q24(const Mix *m, int32_t v) {
+  if (v <= 0) return 0;
+  if (v >= m->n) return 16777216.0;
+  if (m->vc[v & 15] == v) return m->uc[v & 15];
+  double b = 256.0 * v - 128.0, f = 0;
+  for (int32_t j = 0; j < m->k; j++) f += m->w[j] * below(b - m->mu[j], m->g[j]);
+  return floor_(f / 2048.0);
 }
 
 static inline double cdf(const Mix *m, int32_t v) {

@@ -51,6 +51,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         double m = 0, sd = 0, d = 0, vt = 0;
         TempCtx *tc = 0;
         Group *g = 0;
+        int32_t sctx = 0, sctx2 = 0;
         if (adapt) {
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
           /* network mean and standard deviation, in pixel units; the variance the
@@ -68,11 +69,23 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           int32_t ab = bucket(act / (sd + 0.3), ADAPT_ACT_EDGES, NACT - 1);
           tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
           lsadd = temp_offset(tc);
+if (t->adapt >= 4) {
+            /* adapt-4's two contexts (SPEC.md §7.10) */
+            const int32_t base = (stage * 3 + c) * NSB + sb;
+            sctx = base * ND + bucket(d / (sd + 0.3), ADAPT_SSE_D_EDGES, ND - 1);
+            sctx2 = NSTAGES * 3 * NSB * ND + base * NE +
+                    bucket((F[25] + F[26]) / (sd + 0.3), ADAPT_SSE_E_EDGES, NE - 1);
+          }
         }
         if (adapt) {
           readjust(&mx, madd, lsadd);
           if (t->adapt >= 2) contract(&mx, ADAPT_RHO - 1.0, 256.0 * m + madd);
           if (decode) hint(&mx, 256.0 * m + madd, vt, lsadd);
+          if (t->adapt >= 4) {
+            for (int32_t i = 0; i < 16; i++) mx.vc[i] = -1;
+            mx.sse = sse_table(t, sctx);
+            mx.sse2 = sse_table(t, sctx2);
+          }
         } else
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
         int32_t v;
@@ -85,6 +98,11 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         }
         xv[c] = v;
         t->known[c * plane + o] = (uint8_t)v;
+        if (t->adapt >= 4 && adapt) {
+          const double lo = share_q24(&mx, v), hi = share_q24(&mx, v + 1);
+          sse_update(t, sctx, lo, hi);
+          sse_update(t, sctx2, lo, hi);
+        }
         if (adapt) {
           double yres = v - m, e = yres - d;
           eprev[c] = yres;

@@ -20,6 +20,12 @@ _Static_assert(NF == ADAPT_FEATURES && NSTAGES == ADAPT_STAGES, "adaptive-stage.
 _Static_assert(sizeof ADAPT_SD_EDGES / sizeof(double) == NSB - 1, "SD_EDGES");
 _Static_assert(sizeof ADAPT_ACT_EDGES / sizeof(double) == NACT - 1, "ACT_EDGES");
 
+/* adapt-4: contexts of the two maps, by (stage, channel, sd bucket) and then the bucket of
+   the correction (ND) or of the neighbours' adapted residuals (NE) */
+#define ND ((int32_t)(sizeof ADAPT_SSE_D_EDGES / sizeof(double)) + 1)
+#define NE ((int32_t)(sizeof ADAPT_SSE_E_EDGES / sizeof(double)) + 1)
+#define NSSE (NSTAGES * 3 * NSB * (ND + NE))
+
 #define RS 32
 _Static_assert(RS >= NF + 2 && RS % 8 == 0, "RS");
 
@@ -46,10 +52,14 @@ typedef struct {
   double *rowFw;   /* 3 x cap x RS */
   double *rowF;    /* 3 x cap x RS */
   int32_t rowCap, rowN[3];
+  /* adapt-4: per context a histogram of the coded shares (SSE_BINS), its table (SSE_BINS + 1
+     knots, recomputed when the histogram changed since it was last read) */
+  double *sseH, *sseT;
+  uint8_t *sseDirty;
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
-  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 3) return 0;
+  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 4) return 0;
   Tile *t = l3c_alloc(sizeof(Tile));
   if (!t) return 0;
   t->w = w;
@@ -70,6 +80,13 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
     t->rowFw = l3c_alloc(3 * t->rowCap * RS * sizeof(double));
     t->rowF = l3c_alloc(3 * t->rowCap * RS * sizeof(double));
     if (!t->res || !t->err || !t->groups || !t->temps || !t->rowFw || !t->rowF) return 0;
+  }
+  if (adapt >= 4) {
+    t->sseH = l3c_alloc(NSSE * SSE_BINS * sizeof(double));
+    t->sseT = l3c_alloc(NSSE * (SSE_BINS + 1) * sizeof(double));
+    t->sseDirty = l3c_alloc(NSSE);
+    if (!t->sseH || !t->sseT || !t->sseDirty) return 0;
+    for (int32_t i = 0; i < NSSE; i++) t->sseDirty[i] = 1;
   }
   return t;
 }

@@ -1,12 +1,14 @@
 """Real bytes of the pixel stages through the product entropy core (shared/wasm/build/l3c-core.so,
 `npm run build:wasm -- --native`) on cached stage params, with and without the adaptive stage;
 z bits added from the cache (exact integer code lengths).
-CACHE=<stage_cache.py output> [ADAPT=0,1,2] [PROCS=2] python product.py val,kodak
-(ADAPT: the schemes to measure, 0 none, 1 adapt-1, 2 adapt-2; default 0,1,2)"""
+CACHE=<stage_cache.py output> [ADAPT=0,1,2] [PROCS=2] [CORE=<l3c-core.so>] [LIMIT=n] python product.py val,kodak
+(ADAPT: the schemes to measure, 0 none, 1..4 adapt-1..adapt-4; default 0,1,2. CORE: another
+native build of the core, e.g. one compiled with -DSSE_BINS=32 to try a constant. LIMIT: the
+first n images of each set.)"""
 import ctypes as C, os, sys, numpy as np
 from pathlib import Path
 from multiprocessing import Pool
-lib = C.CDLL(str(Path(__file__).resolve().parents[3] / 'shared' / 'wasm' / 'build' / 'l3c-core.so'))
+lib = C.CDLL(os.environ.get('CORE') or str(Path(__file__).resolve().parents[3] / 'shared' / 'wasm' / 'build' / 'l3c-core.so'))
 for f in ('l3c_alloc', 'l3c_encoder_new', 'l3c_tile_new'): getattr(lib, f).restype = C.c_void_p
 lib.l3c_mark.restype = C.c_size_t
 lib.l3c_encoder_finish.argtypes = [C.c_void_p]
@@ -41,7 +43,7 @@ def one(args):
     return total * 8, int(np.prod(z['shape'])), float(z['zbits'].sum())
 if __name__ == '__main__':
     for s in sys.argv[1].split(','):
-        files = sorted(Path(os.environ.get('CACHE', '/tmp/l3c-cache'), s).glob('*.npz'))
+        files = sorted(Path(os.environ.get('CACHE', '/tmp/l3c-cache'), s).glob('*.npz'))[:int(os.environ.get('LIMIT', '100000'))]
         for adapt in [int(a) for a in os.environ.get('ADAPT', '0,1,2').split(',')]:
             with Pool(int(os.environ.get('PROCS', '2'))) as p: r = p.map(one, [(str(f), adapt) for f in files])
             B = sum(x[0] for x in r); N = sum(x[1] for x in r); Z = sum(x[2] for x in r)
