@@ -94,7 +94,7 @@ async function decodeAll(runtime: Runtime, threads: number) {
     }
   }
   expect(withForms).toEqual(
-    expect.arrayContaining(["model-l3c-pyramid-v5-rgb", "model-tiny-rgb", "model-tiny-adapt3-rgb"]),
+    expect.arrayContaining(["model-l3c-pyramid-v6-rgb", "model-tiny-rgb", "model-tiny-adapt4-rgb"]),
   );
 }
 

@@ -130,6 +130,16 @@ describe("codec with the tiny fixture model", () => {
     expect(Buffer.from(adapt3.subarray(60)).equals(Buffer.from(adapt2.bytes.subarray(60)))).toBe(false);
   });
 
+  it("with adapt-4 (adapt-3 and secondary estimation), across runtimes and entropy cores", async () => {
+    const img = syntheticImage(150, 70, 3, 4);
+    const streams = await crossCheck(img, 64, "tiny-adapt4");
+    expect(new Set([...streams.values()].map((b) => Buffer.from(b).toString("hex"))).size).toBe(1);
+    const opts = { tileSize: 64, verify: false, storedFallback: false } as const;
+    const adapt3 = await codecs.get(key(SETUPS[0]))!.encode(img, { ...opts, model: "tiny-adapt3" });
+    const adapt4 = streams.get(key(SETUPS[0]))!;
+    expect(Buffer.from(adapt4.subarray(60)).equals(Buffer.from(adapt3.bytes.subarray(60)))).toBe(false);
+  });
+
   it("also for the phase4 architecture", async () => {
     await crossCheck(syntheticImage(77, 61, 3, 2), 64, "tiny-phase4");
   });

@@ -1,7 +1,7 @@
-"""Adaptive stages adapt-1/2/3, SPEC.md §7. All float arithmetic is Python float
+"""Adaptive stages adapt-1/2/3/4, SPEC.md §7. All float arithmetic is Python float
 (IEEE binary64), evaluated exactly in the order the spec writes it."""
 import math
-from l3c_mixture import prepare, contract, Cdf
+from l3c_mixture import prepare, contract, Cdf, SseCdf
 from l3c_tables import ADAPT_TAU_U, ADAPT_TAU_MIN
 
 NF = 30
@@ -18,6 +18,10 @@ RHO = 0.25
 CLIP2 = 3.0
 ZRHO = 0.5
 ZDECAY = 0.9
+SSE_BINS = 16
+SSE_PRIOR = 4.0
+SSE_D_EDGES = [-0.6, -0.2, 0.2, 0.6]
+SSE_E_EDGES = [-1.0, -0.3, 0.0, 0.3, 1.0]
 
 # §7.4 tables, offsets (a, b) in units of u
 PREV = {1: [(-1, -1), (-1, 1), (1, -1), (1, 1)],
@@ -147,6 +151,44 @@ class PixelAdapt:
         self.err = [[[0.0] * w for _ in range(h)] for _ in range(3)]
         self.groups = {(s, c): Group(NF) for s in range(10) for c in range(3)}
         self.ctx = {}
+        self.hist = {}  # adapt-4: (kind, s, c, sb, q) -> histogram
+
+    def _hist(self, key):
+        H = self.hist.get(key)
+        if H is None:
+            H = [0.0] * SSE_BINS
+            self.hist[key] = H
+        return H
+
+    @staticmethod
+    def _table(H):
+        """§7.10: a context's table from its histogram."""
+        total = 0.0
+        for j in range(SSE_BINS):
+            total = total + (H[j] + SSE_PRIOR)
+        scale = 2.0 ** 24 / total
+        T = [0]
+        run = 0.0
+        for j in range(SSE_BINS - 1):
+            run = run + (H[j] + SSE_PRIOR)
+            T.append(math.floor(run * scale))
+        T.append(2 ** 24)
+        return T
+
+    @staticmethod
+    def _add(H, lo, hi):
+        W = 2 ** 20
+
+        def b_(x):
+            return min(x // W, SSE_BINS - 1)
+
+        if not (hi > lo):
+            H[b_(lo)] = H[b_(lo)] + 1.0
+            return
+        for j in range(b_(lo), b_(hi - 1) + 1):
+            a = max(j * W, lo)
+            b = min((j + 1) * W, hi)
+            H[j] = H[j] + (b - a) / (hi - lo)
 
     def _ctx(self, key):
         e = self.ctx.get(key)
@@ -289,10 +331,21 @@ class PixelAdapt:
         if A >= 2:
             center = 256 * m + madd
             M2 = contract(n, M2, center, RHO)
-        return Cdf(n, w2, M2, g2), (s, c, y, x, m, d, vt, sd, F, grp, e)
+        cdf = Cdf(n, w2, M2, g2)
+        hs = None
+        if A == 4:
+            dq = sum(1 for j in range(4) if d / (sd + 0.3) > SSE_D_EDGES[j])
+            eq = sum(1 for j in range(5) if (F[25] + F[26]) / (sd + 0.3) > SSE_E_EDGES[j])
+            hs = (self._hist((1, s, c, sb, dq)), self._hist((2, s, c, sb, eq)))
+            cdf = SseCdf(cdf, self._table(hs[0]), self._table(hs[1]))
+        return cdf, (s, c, y, x, m, d, vt, sd, F, grp, e, hs, cdf)
 
     def update(self, st, v, rv):
-        s, c, y, x, m, d, vt, sd, F, grp, e = st
+        s, c, y, x, m, d, vt, sd, F, grp, e, hs, cdf = st
+        if hs is not None:
+            lo, hi = cdf.u(v), cdf.u(v + 1)
+            for H in hs:
+                self._add(H, lo, hi)
         r = v - m
         ee = r - d
         self.res[c][y][x] = r

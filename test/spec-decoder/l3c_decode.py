@@ -72,7 +72,7 @@ def decode_coded_tile(payload, model, w, h):
     # 3. z2
     zh, zw = H // 4, W // 4
     zp = o3["z2_params"].reshape(zh * zw, 3 * C * K).tolist()
-    if model.A == 3:
+    if model.A >= 3:
         from l3c_adapt import Z2Adapt
         za = Z2Adapt(C, zh, zw, L)
         z2 = np.zeros((1, C, zh, zw), dtype=np.uint8)

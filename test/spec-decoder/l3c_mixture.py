@@ -56,6 +56,12 @@ class Cdf:
         c = self.cache.get(v)
         if c is not None:
             return c
+        c = (self.share(v) * (65536 - n)) // 2 ** 35 + v
+        self.cache[v] = c
+        return c
+
+    def share(self, v):
+        """F(v) of §6.2 step 5, 0 < v < n."""
         B = 256 * v - 128
         F = 0
         for wk, Mk, gk in self.comps:
@@ -69,12 +75,41 @@ class Cdf:
                 s = SIGMOID_Q20[i] + ((SIGMOID_Q20[i + 1] - SIGMOID_Q20[i]) * f) // 256
             sig = s if d >= 0 else 2 ** 20 - s
             F += wk * sig
-        c = (F * (65536 - n)) // 2 ** 35 + v
-        self.cache[v] = c
-        return c
+        return F
 
     def table(self):
         return [self(v) for v in range(self.n + 1)]
+
+
+class SseCdf:
+    """adapt-4 (§7.10): C(v) of a prepared Cdf mapped through two tables T1, T2."""
+
+    W = 2 ** 20
+
+    def __init__(self, cdf, T1, T2):
+        self.base, self.T1, self.T2 = cdf, T1, T2
+        self.n = cdf.n
+
+    def u(self, v):
+        if v <= 0:
+            return 0
+        if v >= self.n:
+            return 2 ** 24
+        return self.base.share(v) // 2 ** 11
+
+    @classmethod
+    def g(cls, T, u):
+        j = min(u // cls.W, 15)
+        return T[j] + ((T[j + 1] - T[j]) * (u - j * cls.W)) // cls.W
+
+    def __call__(self, v):
+        if v <= 0:
+            return 0
+        if v >= self.n:
+            return 65536
+        u = self.u(v)
+        M = (self.g(self.T1, u) + self.g(self.T2, u)) // 2
+        return (M * (65536 - self.n)) // 2 ** 24 + v
 
 
 def shift_g(alpha, xR):
