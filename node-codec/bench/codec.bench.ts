@@ -1,6 +1,6 @@
 /**
  * Codec benchmark: one table per image folder.
- *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N] [--chart out.svg]
+ *   npm run bench -- <folder> [<folder>...] [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N] [--model a,b] [--chart out.svg]
  *
  * Per codec: bpsp by real file size, encode and decode MP/s (this machine, one process).
  * l3c: real file sizes, timed with the CLI's default tile workers (one per core, at most 8;
@@ -8,6 +8,8 @@
  * PNG: the input files as given (size), sharp at level 9 for speed. WebP: lossless, effort 6.
  * JPEG XL (cjxl/djxl -d 0 -e 7) and JPEG 2000 (opj_compress/opj_decompress) when installed.
  * Every round trip is checked for identical pixels before its time is counted.
+ * --model: the l3c models to measure, one row each (default: the default model); the
+ * "against" lines compare each with JPEG XL and WebP from the same run.
  * --chart writes the last folder's table as a picture: bpsp against decode MP/s (chart.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -31,12 +33,13 @@ const { values: o, positionals: folders } = parseArgs({
     workers: { type: "string" },
     runtime: { type: "string" },
     "tile-size": { type: "string" },
+    model: { type: "string" },
     chart: { type: "string" },
   },
 });
 if (!folders.length) {
   console.error(
-    "usage: npm run bench -- <folder>... [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N]",
+    "usage: npm run bench -- <folder>... [--limit N] [--workers N] [--threads N] [--runtime node|wasm] [--tile-size N] [--model a,b] [--chart out.svg]",
   );
   process.exit(2);
 }
@@ -94,7 +97,7 @@ const threads = o.threads ? Number(o.threads) : undefined;
 const tileSize = o["tile-size"] ? Number(o["tile-size"]) : DEFAULT_TILE_SIZE;
 const workers = o.workers === undefined ? defaultWorkers() : Number(o.workers);
 const codec = await Codec.create({ runtime, threads, workers });
-const entry = codec.model();
+const entries = (o.model ? o.model.split(",") : [undefined]).map((m) => codec.model(m));
 const tools = { jxl: has("cjxl") && has("djxl"), j2k: has("opj_compress") && has("opj_decompress") };
 const tmp = mkdtempSync(join(tmpdir(), "l3c-bench-"));
 
@@ -115,15 +118,17 @@ for (const folder of folders) {
   for (const f of files) {
     const path = join(folder, f);
     const img = await readImage(path);
-    // l3c
-    let t = now();
-    const { bytes } = await codec.encode(img, { tileSize, verify: false });
-    const encS = now() - t;
-    t = now();
-    const back = await codec.decode(bytes);
-    const decS = now() - t;
-    if (!same(back.data, img.data)) throw new Error(`l3c round trip failed on ${f}`);
-    add("l3c", { bits: bytes.length * 8, encS, decS });
+    let t = 0;
+    for (const entry of entries) {
+      t = now();
+      const { bytes } = await codec.encode(img, { tileSize, verify: false, model: entry.name });
+      const encS = now() - t;
+      t = now();
+      const back = await codec.decode(bytes);
+      const decS = now() - t;
+      if (!same(back.data, img.data)) throw new Error(`l3c ${entry.name} round trip failed on ${f}`);
+      add(`l3c (${entry.name})`, { bits: bytes.length * 8, encS, decS });
+    }
     // PNG as given (size) + sharp speed
     const raw = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
     t = now();
@@ -154,8 +159,9 @@ for (const folder of folders) {
   process.stderr.write("\n");
   const mp = pixels / 1e6;
   console.log(`\n### ${folder} (${files.length} images, ${mp.toFixed(2)} MP)\n`);
+  const models = entries.map((e) => `${e.name} (${e.id.slice(0, 16)})`).join(", ");
   console.log(
-    `model ${entry.name} (${entry.id.slice(0, 16)}), runtime ${runtime}, tile ${tileSize}, ${workers} tile worker(s), node ${process.version}\n`,
+    `model ${models}, runtime ${runtime}, tile ${tileSize}, ${workers} tile worker(s), node ${process.version}\n`,
   );
   console.log("| codec | bpsp | encode MP/s | decode MP/s |\n|---|---|---|---|");
   for (const [k, r] of Object.entries(acc)) {
@@ -163,18 +169,20 @@ for (const folder of folders) {
       `| ${k} | ${(r.bits / codedSubpixels).toFixed(3)} | ${(mp / r.encS).toFixed(3)} | ${(mp / r.decS).toFixed(3)} |`,
     );
   }
-  const l3c = acc.l3c;
-  for (const ref of ["JPEG XL (-d 0 -e 7)", "WebP lossless (effort 6)"]) {
-    const r = acc[ref];
-    if (l3c && r)
-      console.log(
-        `\nl3c against ${ref}: size ${((l3c.bits / r.bits - 1) * 100).toFixed(1)}%, ` +
-          `decode speed ${(r.decS / l3c.decS).toFixed(3)}x, encode speed ${(r.encS / l3c.encS).toFixed(3)}x`,
-      );
+  for (const entry of entries) {
+    const l3c = acc[`l3c (${entry.name})`];
+    for (const ref of ["JPEG XL (-d 0 -e 7)", "WebP lossless (effort 6)"]) {
+      const r = acc[ref];
+      if (l3c && r)
+        console.log(
+          `\nl3c ${entry.name} against ${ref}: size ${((l3c.bits / r.bits - 1) * 100).toFixed(1)}%, ` +
+            `decode speed ${(r.decS / l3c.decS).toFixed(3)}x, encode speed ${(r.encS / l3c.encS).toFixed(3)}x`,
+        );
+    }
   }
   if (o.chart) {
     const points = Object.entries(acc).map(([label, r]) => ({
-      label: label === "l3c" ? `l3c (${entry.name})` : label,
+      label,
       bpsp: r.bits / codedSubpixels,
       decodeMps: mp / r.decS,
     }));

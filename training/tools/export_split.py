@@ -15,14 +15,14 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from l3c.data import is_validation, list_images, load_rgb  # noqa: E402
-from l3c.evaluate import SHARED  # noqa: E402
+from l3c.paths import DEFAULT_DATA  # noqa: E402
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--split", choices=["val", "train"], default="val")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--data", type=Path, default=SHARED / "train")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     names = [n for n in list_images(a.data) if is_validation(n) == (a.split == "val")]

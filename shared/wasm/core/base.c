@@ -29,6 +29,15 @@ static uintptr_t heap_top = 0;
 static uintptr_t heap_end = 0;
 #endif
 
+/* Research builds only (training/tools/bits_budget.py compiles with -DL3C_BUDGET): the
+   ideal code length of every pixel symbol the encoder codes, summed per stage and channel. */
+#ifdef L3C_BUDGET
+double l3c_budget[16][3];
+#define BUDGET(stage, c, size) (l3c_budget[stage][c] += 16.0 - __builtin_log2((double)(size)))
+#else
+#define BUDGET(stage, c, size) ((void)(size))
+#endif
+
 #define floor_ __builtin_floor
 #define sqrt_ __builtin_sqrt
 #define fabs_ __builtin_fabs

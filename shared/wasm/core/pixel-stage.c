@@ -94,7 +94,7 @@ if (t->adapt >= 4) {
           rgb[src + c] = (uint8_t)v;
         } else {
           v = rgb[src + c];
-          mix_encode(cd, &mx, v);
+          BUDGET(stage, c, mix_encode(cd, &mx, v));
         }
         xv[c] = v;
         t->known[c * plane + o] = (uint8_t)v;
