@@ -8,7 +8,9 @@ the integer layer of onnx_builder.py
 
     Pad(x, zp) -> ConvInteger(., W, zp, wzp) [-> Mul P] [-> Add C1] [-> Div D] -> ...
 
-becomes Sub(x, zp) -> Conv(W' = (W - wzp) P, bias, pads) [-> Mul 1/D -> Floor -> Add q],
+becomes Sub(x, zp) [-> Pad channels] -> Conv(W' = (W - wzp) P, bias, pads) [-> Mul 1/D -> Floor -> Add q]
+(input channels zero-padded to a multiple of 4, weights too: onnxruntime-web's WebGPU Conv
+is wrong for 51 of them),
 with floor only where it provably equals the integer division (truncation): the
 numerator's interval is >= 0, or the Div's only consumer is a Clip with min >= 0 (both
 give 0 below zero). Else the exact truncation Sign(n) Floor(|n| / D). The quotient is a
@@ -446,6 +448,15 @@ class FloatExact:
         # Emit.
         xs = fx if xzp == 0 else self.op("Sub", [fx, self.const(np.float32(xzp), "xzp")], "xs")
         Wf = (W * np.asarray(P.astype(np.int64)).reshape(cout, 1, 1, 1))
+        group = next((h.get_attribute_value(a) for a in n.attribute if a.name == "group"), 1)
+        if group == 1 and cin % 4:
+            # Zero input channels up to a multiple of 4 (same sums): onnxruntime-web's WebGPU
+            # Conv computed wrong values for 51 input channels and right ones for 52.
+            k = 4 - cin % 4
+            pads_c = self.fresh("padc")
+            self.inits.append(numpy_helper.from_array(np.array([0, 0, 0, 0, 0, k, 0, 0], np.int64), pads_c))
+            xs = self.op("Pad", [xs, pads_c], "xpad", mode="constant")
+            Wf = np.concatenate([Wf, np.zeros((cout, k) + Wf.shape[2:], Wf.dtype)], axis=1)
         ins = [xs, self.const(Wf, "w")]
         if any(b != 0 for b in bias):
             ins.append(self.const(np.asarray(bias.astype(np.int64)), "b"))
