@@ -27,6 +27,7 @@
  */
 
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
+import { shareBin } from "./logistic-mixture.js";
 
 /** The name a model config gives to enable this stage: adapt-1 to adapt-4 (schemes 1 to 4). */
 export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2", "adapt-3", "adapt-4"]);
@@ -298,12 +299,11 @@ export class AdaptiveTile {
   private sseAdd(s: number, lo: number, hi: number): void {
     const H = this.sseH;
     const h = s * SB;
-    const bin = (u: number) => Math.min(Math.floor(u / SSE_WIDTH), SB - 1);
     if (!(hi > lo)) {
-      H[h + bin(lo)] += 1;
+      H[h + shareBin(lo, SB)] += 1;
     } else {
-      const j1 = bin(hi - 1);
-      for (let j = bin(lo); j <= j1; j++) {
+      const j1 = shareBin(hi - 1, SB);
+      for (let j = shareBin(lo, SB); j <= j1; j++) {
         // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
         const a = j * SSE_WIDTH > lo ? j * SSE_WIDTH : lo;
         // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c

@@ -70,12 +70,16 @@ const TWO35 = 2 ** 35;
 const TWO13 = 2 ** 13;
 const TWO24 = 2 ** 24;
 
+/** adapt-4: the bin of a Q24 share u among `bins` equal bins, min(floor(u / (2^24 / bins)), bins - 1). */
+export function shareBin(u: number, bins: number): number {
+  return Math.min(Math.floor(u / (TWO24 / bins)), bins - 1);
+}
+
 /** adapt-4: one table's G(u) (see MixtureCdf.secondary); T has bins + 1 knots. */
 function mapShare(T: Float64Array, u: number): number {
   const bins = T.length - 1;
   const w = TWO24 / bins;
-  let j = Math.floor(u / w);
-  if (j > bins - 1) j = bins - 1;
+  const j = shareBin(u, bins);
   const r = u - j * w;
   return T[j] + Math.floor(((T[j + 1] - T[j]) * r) / w);
 }

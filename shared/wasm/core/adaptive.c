@@ -319,11 +319,6 @@ static inline const double *sse_table(Tile *t, int32_t s) {
   return T;
 }
 
-static inline int32_t sse_bin(double u) {
-  int32_t j = (int32_t)(u / SSE_WIDTH);
-  return j > SSE_BINS - 1 ? SSE_BINS - 1 : j;
-}
-
 /* after coding: the symbol's interval [lo, hi) of Q24 shares, spread over the bins it covers */
 static inline void sse_update(Tile *t, int32_t s, double lo, double hi) {
   double *H = t->sseH + (uintptr_t)s * SSE_BINS;

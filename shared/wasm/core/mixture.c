@@ -155,9 +155,13 @@ static inline double below(double d, double g) {
  * j = min(floor(u / SSE_WIDTH), SSE_BINS - 1), r = u - j SSE_WIDTH; the two maps averaged,
  * M = floor((G1 + G2) / 2). Every value is an integer below 2^45.
  */
-static inline double sse_g(const double *T, double u) {
+/* the bin of a Q24 share: min(floor(u / SSE_WIDTH), SSE_BINS - 1) */
+static inline int32_t sse_bin(double u) {
   int32_t j = (int32_t)(u / SSE_WIDTH);
-  if (j > SSE_BINS - 1) j = SSE_BINS - 1;
+  return j > SSE_BINS - 1 ? SSE_BINS - 1 : j;
+}
+static inline double sse_g(const double *T, double u) {
+  const int32_t j = sse_bin(u);
   const double r = u - j * SSE_WIDTH;
   return T[j] + floor_(((T[j + 1] - T[j]) * r) / SSE_WIDTH);
 }
@@ -166,6 +170,13 @@ static inline double sse_map(Mix *m, double f, int32_t v) {
   m->uc[v & 15] = u;
   m->vc[v & 15] = v;
   return floor_((sse_g(m->sse, u) + sse_g(m->sse2, u)) / 2.0);
+}
+
+/* f(v) = sum_k w_k sigma_k, the weighted sum of the components' shares below boundary v (0 < v < n) */
+static inline double share(const Mix *m, int32_t v) {
+  double b = 256.0 * v - 128.0, f = 0;
+  for (int32_t j = 0; j < m->k; j++) f += m->w[j] * below(b - m->mu[j], m->g[j]);
+  return f;
 }
 
 /* C(v) from the weighted sum f of the components' shares (0 < v < n); adapt-4 maps f first */
@@ -179,17 +190,13 @@ static inline double share_q24(const Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 16777216.0;
   if (m->vc[v & 15] == v) return m->uc[v & 15];
-  double b = 256.0 * v - 128.0, f = 0;
-  for (int32_t j = 0; j < m->k; j++) f += m->w[j] * below(b - m->mu[j], m->g[j]);
-  return floor_(f / 2048.0);
+  return floor_(share(m, v) / 2048.0);
 }
 
 static inline double cdf(const Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 65536;
-  double b = 256.0 * v - 128.0, f = 0;
-  for (int32_t j = 0; j < m->k; j++) f += m->w[j] * below(b - m->mu[j], m->g[j]);
-  return scaled(m, f, v);
+  return scaled(m, share(m, v), v);
 }
 
 /* cdf(m, v) and cdf(m, v + 1) in one pass over the components (0 < v, v + 1 < n) */

@@ -69,7 +69,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           int32_t ab = bucket(act / (sd + 0.3), ADAPT_ACT_EDGES, NACT - 1);
           tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
           lsadd = temp_offset(tc);
-if (t->adapt >= 4) {
+          if (t->adapt >= 4) {
             /* adapt-4's two contexts (SPEC.md §7.10) */
             const int32_t base = (stage * 3 + c) * NSB + sb;
             sctx = base * ND + bucket(d / (sd + 0.3), ADAPT_SSE_D_EDGES, ND - 1);
