@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-PH = [(0, 0), (1, 1), (0, 1), (1, 0)]
-GEO = [(8, 0, 0)] + [(2 * (1 << (lv - 1)), PH[p][0] * (1 << (lv - 1)), PH[p][1] * (1 << (lv - 1))) for lv in (3, 2, 1) for p in (1, 2, 3)]
+sys.path.insert(0, str(Path(__file__).resolve().parent / "adapt_research"))
+from product import encode_image, load  # noqa: E402
+
 NAMES = ["base (1/64)"] + [f"level {lv} phase {p}" for lv in (3, 2, 1) for p in (1, 2, 3)]
 _lib = None
 
@@ -40,43 +41,17 @@ def build() -> str:
     return str(out)
 
 
-def lib(path: str):
-    global _lib
-    if _lib is None:
-        L = C.CDLL(path)
-        for f in ("l3c_alloc", "l3c_encoder_new", "l3c_tile_new"):
-            getattr(L, f).restype = C.c_void_p
-        L.l3c_mark.restype = C.c_size_t
-        L.l3c_encoder_finish.argtypes = [C.c_void_p]
-        L.l3c_release.argtypes = [C.c_size_t]
-        L.l3c_encoder_new.argtypes = [C.c_void_p, C.c_uint32]
-        L.l3c_tile_new.argtypes = [C.c_int, C.c_int, C.c_int]
-        L.l3c_code_stage.argtypes = [C.c_int, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p, C.c_int, C.c_int, C.c_int, C.c_int, C.c_void_p]
-        _lib = L
-    return _lib
-
-
 def one(args):
     """(budget 10 x 3 bits, sub-pixels, z bits) of one cached image under one scheme."""
+    global _lib
     so, path, adapt = args
-    L = lib(so)
-    budget = (C.c_double * 48).in_dll(L, "l3c_budget")
+    if _lib is None:
+        _lib = load(so)
+    budget = (C.c_double * 48).in_dll(_lib, "l3c_budget")
     for i in range(48):
         budget[i] = 0.0
     z = np.load(path)
-    for t in range(len(z["zbits"])):
-        px = np.ascontiguousarray(z[f"t{t}_px"])
-        h, w = px.shape[:2]
-        mark = L.l3c_mark()
-        cap = 3 * h * w * 3 + 64
-        e = L.l3c_encoder_new(L.l3c_alloc(cap), cap)
-        tile = L.l3c_tile_new(w, h, adapt)
-        rgb = px.copy()
-        for s, (step, oy, ox) in enumerate(GEO):
-            prm = np.ascontiguousarray(z[f"t{t}_s{s}"])
-            L.l3c_code_stage(0, e, tile, s, prm.ctypes.data, prm.shape[-1] // 12, step, oy, ox, rgb.ctypes.data)
-        L.l3c_encoder_finish(e)
-        L.l3c_release(mark)
+    encode_image(_lib, z, adapt)
     bits = np.array(budget[:30]).reshape(10, 3)
     return bits, int(np.prod(z["shape"])), float(z["zbits"].sum())
 

@@ -8,15 +8,19 @@ first n images of each set.)"""
 import ctypes as C, os, sys, numpy as np
 from pathlib import Path
 from multiprocessing import Pool
-lib = C.CDLL(os.environ.get('CORE') or str(Path(__file__).resolve().parents[3] / 'shared' / 'wasm' / 'build' / 'l3c-core.so'))
-for f in ('l3c_alloc', 'l3c_encoder_new', 'l3c_tile_new'): getattr(lib, f).restype = C.c_void_p
-lib.l3c_mark.restype = C.c_size_t
-lib.l3c_encoder_finish.argtypes = [C.c_void_p]
-lib.l3c_coder_error.argtypes = [C.c_void_p]
-lib.l3c_release.argtypes = [C.c_size_t]
-lib.l3c_encoder_new.argtypes = [C.c_void_p, C.c_uint32]
-lib.l3c_tile_new.argtypes = [C.c_int, C.c_int, C.c_int]
-lib.l3c_code_stage.argtypes = [C.c_int, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p, C.c_int, C.c_int, C.c_int, C.c_int, C.c_void_p]
+def load(path=None):
+    """The native core (default: the product build) with its exports' types set."""
+    L = C.CDLL(path or os.environ.get('CORE') or str(Path(__file__).resolve().parents[3] / 'shared' / 'wasm' / 'build' / 'l3c-core.so'))
+    for f in ('l3c_alloc', 'l3c_encoder_new', 'l3c_tile_new'): getattr(L, f).restype = C.c_void_p
+    L.l3c_mark.restype = C.c_size_t
+    L.l3c_encoder_finish.argtypes = [C.c_void_p]
+    L.l3c_coder_error.argtypes = [C.c_void_p]
+    L.l3c_release.argtypes = [C.c_size_t]
+    L.l3c_encoder_new.argtypes = [C.c_void_p, C.c_uint32]
+    L.l3c_tile_new.argtypes = [C.c_int, C.c_int, C.c_int]
+    L.l3c_code_stage.argtypes = [C.c_int, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p, C.c_int, C.c_int, C.c_int, C.c_int, C.c_void_p]
+    return L
+lib = None
 PH = [(0, 0), (1, 1), (0, 1), (1, 0)]
 def geo():
     out = [(8, 0, 0)]
@@ -25,22 +29,28 @@ def geo():
         for p in (1, 2, 3): out.append((2 * h, PH[p][0] * h, PH[p][1] * h))
     return out
 G = geo()
-def one(args):
-    path, adapt = args
-    z = np.load(path); n = len(z['zbits']); total = 0
-    for t in range(n):
+def encode_image(L, z, adapt):
+    """Bytes of every cached tile of one image (npz z) coded by the core L under scheme adapt."""
+    total = 0
+    for t in range(len(z['zbits'])):
         px = np.ascontiguousarray(z[f't{t}_px']); h, w = px.shape[:2]
-        mark = lib.l3c_mark()
+        mark = L.l3c_mark()
         cap = 3 * h * w * 3 + 64
-        buf = lib.l3c_alloc(cap); e = lib.l3c_encoder_new(buf, cap); tile = lib.l3c_tile_new(w, h, adapt)
+        buf = L.l3c_alloc(cap); e = L.l3c_encoder_new(buf, cap); tile = L.l3c_tile_new(w, h, adapt)
         rgb = px.copy()
         for s, (step, oy, ox) in enumerate(G):
             prm = np.ascontiguousarray(z[f't{t}_s{s}'])
-            lib.l3c_code_stage(0, e, tile, s, prm.ctypes.data, prm.shape[-1] // 12, step, oy, ox, rgb.ctypes.data)
-        nb = lib.l3c_encoder_finish(e); assert lib.l3c_coder_error(e) == 0
+            L.l3c_code_stage(0, e, tile, s, prm.ctypes.data, prm.shape[-1] // 12, step, oy, ox, rgb.ctypes.data)
+        nb = L.l3c_encoder_finish(e); assert L.l3c_coder_error(e) == 0
         total += nb
-        lib.l3c_release(mark)
-    return total * 8, int(np.prod(z['shape'])), float(z['zbits'].sum())
+        L.l3c_release(mark)
+    return total
+def one(args):
+    global lib
+    path, adapt = args
+    if lib is None: lib = load()
+    z = np.load(path)
+    return encode_image(lib, z, adapt) * 8, int(np.prod(z['shape'])), float(z['zbits'].sum())
 if __name__ == '__main__':
     for s in sys.argv[1].split(','):
         files = sorted(Path(os.environ.get('CACHE', '/tmp/l3c-cache'), s).glob('*.npz'))[:int(os.environ.get('LIMIT', '100000'))]
