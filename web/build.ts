@@ -5,8 +5,11 @@
  *
  * ```
  * _l3c/l3c.js                      the ES module (index.ts), registers <l3c-img>
- * _l3c/l3c-worker.js               the decode worker, onnxruntime-web bundled in
- * _l3c/ort/ort-wasm-simd-threaded.wasm
+ * _l3c/l3c-worker.js               the decode worker, onnxruntime-web (wasm) bundled in
+ * _l3c/l3c-worker-webgpu.js        the one for WebGPU, onnxruntime-web (JSPI) bundled in
+ * _l3c/ort/ort-wasm-simd-threaded.wasm        their runtimes (15 MB; 18 MB, fetched
+ * _l3c/ort/ort-wasm-simd-threaded.jspi.wasm   only by pages that decode on WebGPU)
+ * _l3c/core/l3c-core{-simd,}.wasm  the entropy core
  * _l3c/models/<id>/manifest.json   each model's manifest (id = its SHA-256) and its
  * _l3c/models/<id>/<graph>.onnx    decoder graphs (the encoder stays on the backend), and
  *                                  forms.json + the float-exact forms it lists (run here)
@@ -66,6 +69,7 @@ export async function buildWeb(opts: WebBuildOptions): Promise<{ dir: string; mo
     entryPoints: {
       l3c: join(ROOT, "web/src/index.ts"),
       "l3c-worker": join(ROOT, "web/src/worker.ts"),
+      "l3c-worker-webgpu": join(ROOT, "web/src/worker-webgpu.ts"),
       demo: join(ROOT, "web/demo/demo.ts"),
     },
     outdir: out,
@@ -77,10 +81,8 @@ export async function buildWeb(opts: WebBuildOptions): Promise<{ dir: string; mo
     sourcemap: true,
     logLevel: "warning",
   });
-  copyFileSync(
-    join(ROOT, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
-    join(out, "ort/ort-wasm-simd-threaded.wasm"),
-  );
+  for (const f of ["ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.jspi.wasm"])
+    copyFileSync(join(ROOT, "node_modules/onnxruntime-web/dist", f), join(out, "ort", f));
   // the entropy core (npm run build:wasm): SIMD128 where the browser has it, scalar otherwise
   mkdirSync(join(out, "core"), { recursive: true });
   for (const f of ["l3c-core-simd.wasm", "l3c-core.wasm"]) {

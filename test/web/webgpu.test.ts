@@ -3,21 +3,33 @@
  * Chromium whose WebGPU adapter is SwiftShader (a CPU Vulkan: it proves exactness, not
  * speed). Every float form of the default model runs on WebGPU in the page and must give
  * exactly the integer graph's outputs (onnxruntime-web wasm, same page, same inputs:
- * random and extreme). Skipped when Chromium offers no adapter.
+ * random and extreme); the browser decoder (web/build.ts's assets) decodes streams on
+ * WebGPU in its workers to the original pixels, keeps SwiftShader off under "auto", and
+ * falls back to wasm when WebGPU fails. Skipped when Chromium offers no adapter.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Codec } from "../../node-codec/src/codec.js";
+import { buildWeb } from "../../web/build.js";
 import { launchChromium } from "../harness/chromium.js";
 import { defaultModelName } from "../harness/web-env.js";
+import { syntheticImage } from "../helpers/left-model.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ORT = join(ROOT, "node_modules/onnxruntime-web/dist");
 const MODEL = defaultModelName();
-const TYPES: Record<string, string> = { ".mjs": "text/javascript", ".wasm": "application/wasm" };
+const TYPES: Record<string, string> = {
+  ".mjs": "text/javascript",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+};
+// the decoder's assets (web/build.ts) with the test models, served under /_l3c/
+const WEB = mkdtempSync(join(tmpdir(), "l3c-webgpu-"));
 
 let server: Server;
 let browser: Browser;
@@ -31,8 +43,14 @@ beforeAll(async () => {
       ? join(ORT, path.slice(5))
       : path.startsWith("/models/")
         ? join(ROOT, path)
-        : "";
-    if (!file.startsWith(ORT) && !file.startsWith(join(ROOT, "models"))) {
+        : path.startsWith("/_l3c/")
+          ? join(WEB, path)
+          : "";
+    if (
+      !file.startsWith(ORT) &&
+      !file.startsWith(join(ROOT, "models")) &&
+      !file.startsWith(join(WEB, "_l3c"))
+    ) {
       res.writeHead(path === "/" ? 200 : 404, { "content-type": "text/html" });
       res.end("<!doctype html><title>webgpu</title>");
       return;
@@ -46,6 +64,7 @@ beforeAll(async () => {
     res.end(readFileSync(file));
   }).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
+  await buildWeb({ outDir: WEB, modelDirs: [join(ROOT, "test/fixtures/models")], minify: false });
   browser = await launchChromium({ webgpu: true });
   page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
@@ -63,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   server?.close();
+  rmSync(WEB, { recursive: true, force: true });
 });
 
 describe("float-exact graphs on WebGPU (Chromium, SwiftShader adapter)", () => {
@@ -141,4 +161,116 @@ describe("float-exact graphs on WebGPU (Chromium, SwiftShader adapter)", () => {
       expect(r.diff, `${r.role} ${r.kind}`).toBe(0);
     }
   }, 600_000);
+});
+
+describe("the browser decoder on WebGPU (Chromium, SwiftShader adapter)", () => {
+  const img = syntheticImage(40, 24, 3, 3);
+  let stream: Uint8Array;
+  const want = (data: Uint8Array) => {
+    const out: number[] = [];
+    for (let i = 0; i < data.length; i += 3) out.push(data[i], data[i + 1], data[i + 2], 255);
+    return out;
+  };
+
+  beforeAll(async () => {
+    // the tiny fixture model (float-exact forms beside it): SwiftShader is slow
+    const codec = await Codec.create({ modelsDir: join(ROOT, "test/fixtures/models") });
+    try {
+      stream = (await codec.encode(img, { model: "tiny", storedFallback: false })).bytes;
+    } finally {
+      await codec.close();
+    }
+  });
+
+  /** A fresh page of the test server with the decoder imported; the URLs it fetches in `fetched`. */
+  async function decoderPage(init?: () => void): Promise<{ page: Page; fetched: string[] }> {
+    const p = await browser.newPage();
+    const fetched: string[] = [];
+    p.context().on("request", (r) => {
+      fetched.push(new URL(r.url()).pathname);
+    });
+    if (init) await p.addInitScript(init);
+    await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await p.addScriptTag({ type: "module", content: 'globalThis.l3c = await import("/_l3c/l3c.js");' });
+    await p.waitForFunction(() => "l3c" in globalThis);
+    return { page: p, fetched };
+  }
+
+  async function decode(p: Page, backend: string): Promise<{ pixels?: number[]; error?: string }> {
+    return p.evaluate(
+      async ([bytes, b]) => {
+        const m = (globalThis as unknown as { l3c: typeof import("../../web/src/index.js") }).l3c;
+        try {
+          const d = await m.decodeL3cStream(Uint8Array.from(bytes as number[]), {
+            backend: b as "webgpu",
+            workers: 1,
+          });
+          return { pixels: Array.from(d.data) };
+        } catch (e) {
+          const x = e as { code?: string; detail?: string; message: string };
+          return { error: `${x.code}: ${x.detail ?? x.message}` };
+        }
+      },
+      [Array.from(stream), backend] as const,
+    );
+  }
+
+  it('backend "webgpu": the float-exact graphs on WebGPU in a worker give the original pixels', async (ctx) => {
+    if (!adapter) ctx.skip();
+    const { page: p, fetched } = await decoderPage();
+    const r = await decode(p, "webgpu");
+    expect(r.error).toBeUndefined();
+    expect(r.pixels).toEqual(want(img.data));
+    expect(fetched).toContain("/_l3c/l3c-worker-webgpu.js");
+    expect(fetched).toContain("/_l3c/ort/ort-wasm-simd-threaded.jspi.wasm");
+    expect(fetched).not.toContain("/_l3c/ort/ort-wasm-simd-threaded.wasm");
+    const graphs = fetched.filter((f) => f.endsWith(".onnx"));
+    expect(graphs.length).toBeGreaterThan(0);
+    expect(graphs.every((f) => f.includes("-f32-"))).toBe(true);
+    await p.close();
+  }, 300_000);
+
+  it('backend "auto" keeps a software adapter (SwiftShader) off: wasm, integer graphs', async (ctx) => {
+    if (!adapter) ctx.skip();
+    const { page: p, fetched } = await decoderPage();
+    const r = await decode(p, "auto");
+    expect(r.pixels).toEqual(want(img.data));
+    expect(fetched).toContain("/_l3c/l3c-worker.js");
+    expect(fetched).not.toContain("/_l3c/l3c-worker-webgpu.js");
+    expect(fetched.filter((f) => f.endsWith(".onnx")).some((f) => f.includes("-f32-"))).toBe(false);
+    await p.close();
+  }, 120_000);
+
+  it('backend "auto" on a (pretended) hardware adapter uses WebGPU, and decodes on wasm when WebGPU fails', async (ctx) => {
+    if (!adapter) ctx.skip();
+    // the page sees a hardware adapter; the worker's WebGPU runtime cannot be fetched
+    const { page: p, fetched } = await decoderPage(() => {
+      const gpu = (navigator as unknown as { gpu: { requestAdapter: () => Promise<unknown> } }).gpu;
+      gpu.requestAdapter = async () => ({ info: { vendor: "test", architecture: "hardware" } });
+    });
+    await p.route("**/ort-wasm-simd-threaded.jspi.wasm", (route) => route.fulfill({ status: 404 }));
+    const warnings: string[] = [];
+    p.on("console", (m) => {
+      if (m.type() === "warning") warnings.push(m.text());
+    });
+    const r = await decode(p, "auto");
+    expect(r.error).toBeUndefined();
+    expect(r.pixels).toEqual(want(img.data));
+    expect(fetched).toContain("/_l3c/l3c-worker-webgpu.js");
+    expect(fetched).toContain("/_l3c/l3c-worker.js");
+    expect(warnings.some((w) => w.startsWith("l3c: WebGPU decoding failed"))).toBe(true);
+    // and "webgpu" asked for by name reports the failure instead
+    const forced = await decode(p, "webgpu");
+    expect(forced.error).toMatch(/^INTERNAL: /);
+    await p.close();
+  }, 120_000);
+
+  it("refuses an unknown backend (INVALID_ARGUMENT)", async () => {
+    const { page: p } = await decoderPage();
+    const r = await decode(p, "webgl");
+    expect(r.error).toBe(
+      "INVALID_ARGUMENT: Expected one of auto, wasm, webgpu for backend but received webgl of type string",
+    );
+    await p.close();
+  });
 });

@@ -1,15 +1,18 @@
 /**
  * @module decoder
  * Decoding `.l3c` in the page: the header is parsed here (limits checked before any
- * allocation), the tiles are decoded by a pool of Web Workers (worker.ts), each tile's
+ * allocation), the tiles are decoded by a pool of Web Workers (worker-body.ts; on wasm or
+ * WebGPU, backend.ts), each tile's
  * pixel CRC is checked there, and the tiles are placed into one `ImageData`. With
  * `onPreview`, each tile's coarse levels (the pyramid decodes a tile's 1/8, 1/4 and 1/2
  * images before the rest) and then its final pixels are handed over as they arrive.
  */
 
-import { expectInteger, invalidOption, L3cError } from "../../shared/errors.js";
+import { expectInteger, expectOneOf, L3cError } from "../../shared/errors.js";
 import { MEDIA_TYPE, parseHeader } from "../../shared/format.js";
+import { GRAPH_FORMS } from "../../shared/graph-forms.js";
 import { channelsOf, placeTile, type RawImage } from "../../shared/image.js";
+import { abandonWebGpu, BACKENDS, type Backend, resolveBackend, workerScript } from "./backend.js";
 import { toRgba } from "./image-data.js";
 import { previewPainter } from "./paint.js";
 import { poolFor } from "./pool.js";
@@ -34,7 +37,7 @@ export interface PreviewInfo {
 
 export interface DecodeOptions {
   /**
-   * URL of the folder holding `l3c-worker.js`, `ort/` and `models/` (default: the folder
+   * URL of the folder holding the workers, `ort/` and `models/` (default: the folder
    * this module was loaded from, `/_l3c/` on the edge).
    */
   base?: string | URL;
@@ -47,6 +50,13 @@ export interface DecodeOptions {
    * wasm) or "float-exact" (float32 forms proven to compute the same integers, forms.json).
    */
   graphForm?: "int" | "float-exact";
+  /**
+   * What runs the networks: "wasm" (onnxruntime-web's wasm), "webgpu" (its WebGPU provider,
+   * the float-exact graphs; errors are reported, not retried), or "auto" (the default:
+   * WebGPU on a hardware adapter with WebAssembly JSPI, else wasm; a tile that fails on
+   * WebGPU is decoded again on wasm). The pixels are the same (CRC checked).
+   */
+  backend?: Backend;
   /** Tiles not yet started when it aborts are dropped (`DEADLINE_EXCEEDED`). */
   signal?: AbortSignal;
   /** Called after each tile with (done, total). */
@@ -72,16 +82,14 @@ function defaultBase(): URL {
   return new URL(".", import.meta.url);
 }
 
-const GRAPH_FORMS: readonly string[] = ["int", "float-exact"];
-
 /** Decode stream bytes to an `ImageData` (RGBA). Errors are `L3cError`s. */
 export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<ImageData> {
   const base = new URL(opts.base ?? defaultBase(), globalThis.location?.href).href;
   const maxPixels = expectInteger("maxPixels", opts.maxPixels ?? DEFAULT_MAX_PIXELS, 1, 2 ** 28);
   const cores = globalThis.navigator?.hardwareConcurrency || 2;
   const workers = expectInteger("workers", opts.workers ?? Math.min(4, cores), 1, 64);
-  if (opts.graphForm !== undefined && !GRAPH_FORMS.includes(opts.graphForm))
-    throw invalidOption("graphForm", `one of ${GRAPH_FORMS.join(", ")}`, opts.graphForm);
+  if (opts.graphForm !== undefined) expectOneOf("graphForm", opts.graphForm, GRAPH_FORMS);
+  const want = expectOneOf("backend", opts.backend ?? "auto", BACKENDS);
   const header = parseHeader(bytes, { maxPixels });
   const img: RawImage = {
     width: header.width,
@@ -89,7 +97,8 @@ export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {
     channels: channelsOf(header.layout),
     data: new Uint8Array(header.width * header.height * channelsOf(header.layout)),
   };
-  const pool = poolFor(new URL("l3c-worker.js", base), workers);
+  const backend = await resolveBackend(want);
+  const pool = poolFor(workerScript(base, backend), workers);
   // No previews once the decode has failed or been aborted: the caller has moved on.
   let failed = false;
   const onPreview = opts.onPreview
@@ -123,7 +132,14 @@ export async function decodeL3cStream(bytes: Uint8Array, opts: DecodeOptions = {
             )
         : undefined;
       const job = { base, stream: bytes, tile: i, maxPixels, graphForm: opts.graphForm };
-      const pixels = await pool.run(job, opts.signal, coarse);
+      let pixels: Uint8Array;
+      try {
+        pixels = await pool.run(job, opts.signal, coarse);
+      } catch (e) {
+        if (backend !== "webgpu" || want !== "auto" || opts.signal?.aborted) throw e;
+        pixels = await poolFor(workerScript(base, "wasm"), workers).run(job, opts.signal, coarse);
+        abandonWebGpu(e);
+      }
       placeTile(img, pixels, t.x, t.y, t.width, t.height);
       const tileImage = { width: t.width, height: t.height, channels: img.channels, data: pixels };
       onPreview?.(new ImageData(toRgba(tileImage), t.width, t.height), info(1));

@@ -7,6 +7,7 @@
  * `graphForm: "float-exact"` the graphs that run are the float-exact forms `forms.json`
  * lists (shared/graph-forms.ts: same outputs), each for the manifest's hash of its role
  * and checked against its own; by default (measured faster in wasm) the integer graphs.
+ * `provider` is onnxruntime-web's execution provider (the worker's build has it).
  */
 
 import type { EntropyCore } from "../../shared/entropy-core.js";
@@ -39,6 +40,7 @@ export async function loadModel(
   hexId: string,
   core?: EntropyCore,
   graphForm: GraphForm = defaultGraphForm("wasm", ["wasm"]),
+  provider: "wasm" | "webgpu" = "wasm",
 ): Promise<L3cTileModel> {
   if (!/^[0-9a-f]{64}$/.test(hexId)) throw new L3cError("UNKNOWN_MODEL", `bad model id ${hexId}`);
   const dir = new URL(`models/${hexId}/`, base);
@@ -68,7 +70,7 @@ export async function loadModel(
         );
       return g;
     },
-    { executionProviders: ["wasm"] },
+    { executionProviders: [provider] },
   );
   const id = Uint8Array.from(hexId.match(/../g)!, (h) => Number.parseInt(h, 16));
   return new L3cTileModel(id, manifest.config, runner, core);
