@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .checkpoints import read_checkpoint, save_checkpoint, warm_start
+from .checkpoints import prune_start, read_checkpoint, save_checkpoint, warm_start
 from .data import CropSampler, DataError, load_split
 from .device import bf16_supported
 from .likelihood import evaluate_set
@@ -52,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--head-ch", type=int, default=0)
     p.add_argument("--rgb-context", choices=("none", "phase4", "pyramid"), default="pyramid")
     p.add_argument("--init-from", type=Path, help="warm start: copy matching weights from this checkpoint")
+    p.add_argument("--prune-from", type=Path,
+                   help="warm start a narrower/shallower model: this checkpoint's weights cut to its shape")
     p.add_argument("--bf16", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--eval-every", type=float, default=10.0, help="minutes between validation runs")
@@ -104,6 +106,9 @@ def main(argv=None) -> int:
     if ck is None and a.init_from:
         n = warm_start(model, a.init_from)
         print(f"warm start: {n} tensors from {a.init_from}", file=sys.stderr)
+    elif ck is None and a.prune_from:
+        n = prune_start(model, a.prune_from)
+        print(f"pruned start: {n} tensors from {a.prune_from}", file=sys.stderr)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.0)
     sampler = CropSampler(train_set, a.crop, a.seed)
     step = 0

@@ -26,6 +26,16 @@ TINY = ["--Cf", "8", "--B", "1", "--K", "2", "--batch", "2", "--crop", "32", "--
         "--bf16", "off", "--no-progress", "--val-crop", "32", "--threads", "1"]
 
 
+def test_a_pruned_run_starts_from_a_wider_checkpoint(data, tmp_path, capsys):
+    wide, slim = tmp_path / "wide", tmp_path / "slim"
+    assert _train(data, wide, 1) == 0
+    narrower = ["--Cf", "4", "--K", "1"]  # argparse: the last value wins over TINY's
+    assert _train(data, slim, 1, ["--prune-from", str(wide / "checkpoint.pt"), *narrower]) == 0
+    assert "pruned start:" in capsys.readouterr().err
+    ck = checkpoints.read_checkpoint(slim / "checkpoint.pt")
+    assert (ck["config"]["Cf"], ck["config"]["K"]) == (4, 1)
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     return make_images(tmp_path_factory.mktemp("data"), n=10)
