@@ -9,8 +9,12 @@
 #     bash training/device_run.sh
 #   CPU smoke test:
 #     TRAIN_MIN=0.3 QAT_MIN=0.1 BATCH=4 OUT=/tmp/dev-out PY=$PWD/training/.venv/bin/python bash training/device_run.sh
-#   A cheaper shape (issue 13; costs in models/l3c-pyramid-v5/README.md), from scratch:
-#     CF=32 NB=2 INIT= bash training/device_run.sh
+#   The default: the shipped networks trained on (warm start from v5's float checkpoint,
+#   z(1) at its prior's mode as the codec's encoder uses it).
+#   A fast model (fewer multiply-adds and mixture components; costs in
+#   models/l3c-pyramid-v5/README.md), cut from v5's weights (l3c/checkpoints.py: prune_start):
+#     CF=32 NB=2 K=5 PRUNE=checkpoints/l3c-pyramid-v5-z1mode-step402.pt INIT= bash training/device_run.sh
+#   From scratch: INIT= PRUNE= (and Z1MODE= for z(1) coded as in the original L3C).
 set -uo pipefail
 cd "$(dirname "$0")"
 OUT=${OUT:?set OUT to the folder that receives the results}
@@ -20,10 +24,13 @@ TRAIN_MIN=${TRAIN_MIN:-6}
 QAT_MIN=${QAT_MIN:-1.5}
 BATCH=${BATCH:-64}
 LR=${LR:-5e-4}
-INIT=${INIT-checkpoints/l3c-pyramid-v1-step4000.pt}  # empty: from scratch
+INIT=${INIT-checkpoints/l3c-pyramid-v5-z1mode-step402.pt}  # empty: none
+PRUNE=${PRUNE-}  # a bigger checkpoint to cut the model's shape from (instead of INIT)
+Z1MODE=${Z1MODE---z1-mode}
 CF=${CF:-48}
 NB=${NB:-4}
 HEAD_CH=${HEAD_CH:-0}
+K=${K:-10}
 RUN=runs/device
 export PYTHONUNBUFFERED=1
 rm -rf "$RUN" && mkdir -p "$RUN"
@@ -39,8 +46,8 @@ torch.save({k: v for k, v in ck.items() if k in ("config", "model", "step", "ema
 EOF
 }
 
-"$PY" -m l3c.train --data .gpu-data --out "$RUN" ${INIT:+--init-from "$INIT"} \
-  --rgb-context pyramid --Cf "$CF" --B "$NB" --head-ch "$HEAD_CH" --K 10 \
+"$PY" -m l3c.train --data .gpu-data --out "$RUN" ${INIT:+--init-from "$INIT"} ${PRUNE:+--prune-from "$PRUNE"} \
+  $Z1MODE --rgb-context pyramid --Cf "$CF" --B "$NB" --head-ch "$HEAD_CH" --K "$K" \
   --minutes "$TRAIN_MIN" --auto-steps --small-crop-frac 0 --crop 128 --batch "$BATCH" \
   --lr "$LR" --warmup 200 --eval-every 0.75 --ckpt-every 1000 --val-crop 256 --no-progress \
   2>&1 | tee "$OUT/train.log"
@@ -49,7 +56,7 @@ BEST="$RUN/checkpoint-best.pt"
 [ -f "$BEST" ] || BEST="$RUN/checkpoint.pt"
 strip "$BEST" "$OUT/float.pt" || exit 1
 
-"$PY" -m l3c.qat --data .gpu-data --ckpt "$OUT/float.pt" --out "$RUN/qat.pt" \
+"$PY" -m l3c.qat --data .gpu-data --ckpt "$OUT/float.pt" --out "$RUN/qat.pt" $Z1MODE \
   --minutes "$QAT_MIN" --batch "$BATCH" --no-progress 2>&1 | tee "$OUT/qat.log"
 cp "$RUN/qat.json" "$OUT/qat.json" 2>/dev/null
 strip "$RUN/qat.pt" "$OUT/qat.pt"
