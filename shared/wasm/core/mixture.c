@@ -180,8 +180,8 @@ static inline double share(const Mix *m, int32_t v) {
 }
 
 /* C(v) from the weighted sum f of the components' shares (0 < v < n); adapt-4 maps f first */
-static inline double scaled(const Mix *m, double f, int32_t v) {
-  if (m->sse) return floor_((sse_map((Mix *)m, f, v) * m->scale) / 16777216.0) + v;
+static inline double scaled(Mix *m, double f, int32_t v) {
+  if (m->sse) return floor_((sse_map(m, f, v) * m->scale) / 16777216.0) + v;
   return floor_((f * m->scale) / 34359738368.0) + v;
 }
 
@@ -193,14 +193,14 @@ static inline double share_q24(const Mix *m, int32_t v) {
   return floor_(share(m, v) / 2048.0);
 }
 
-static inline double cdf(const Mix *m, int32_t v) {
+static inline double cdf(Mix *m, int32_t v) {
   if (v <= 0) return 0;
   if (v >= m->n) return 65536;
   return scaled(m, share(m, v), v);
 }
 
 /* cdf(m, v) and cdf(m, v + 1) in one pass over the components (0 < v, v + 1 < n) */
-static inline void cdf2(const Mix *m, int32_t v, double *c0, double *c1) {
+static inline void cdf2(Mix *m, int32_t v, double *c0, double *c1) {
   double b = 256.0 * v - 128.0, f0 = 0, f1 = 0;
   for (int32_t j = 0; j < m->k; j++) {
     double d = b - m->mu[j], g = m->g[j], w = m->w[j];
@@ -211,7 +211,7 @@ static inline void cdf2(const Mix *m, int32_t v, double *c0, double *c1) {
   *c1 = scaled(m, f1, v + 1);
 }
 
-static inline uint32_t mix_encode(Coder *e, const Mix *m, int32_t v) {
+static inline uint32_t mix_encode(Coder *e, Mix *m, int32_t v) {
   if (v < 0 || v >= m->n) {
     SET_ERR(e, L3C_ERR_SYMBOL);
     return 1;
@@ -260,7 +260,7 @@ static inline int32_t first_probe(const Mix *m, double t) {
   return level_of(m, m->hm + m->hs * (ln_approx(t + 0.5) - ln_approx(65536.5 - t)));
 }
 
-static inline int32_t mix_decode(Coder *d, const Mix *m) {
+static inline int32_t mix_decode(Coder *d, Mix *m) {
   double t = dec_target(d);
   int32_t n = m->n, lo, hi;
   double clo, chi;
