@@ -89,11 +89,11 @@ const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6
 
 describe("adaptive stage adapt-2", () => {
   it("names its schemes; an unknown name is no scheme", () => {
-    const names = [undefined, "adapt-1", "adapt-2", "adapt-3", "adapt-4"];
-    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3, 4]);
-    expect(adaptScheme("adapt-5")).toBeUndefined();
+    const names = [undefined, "adapt-1", "adapt-2", "adapt-3", "adapt-4", "adapt-5"];
+    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(adaptScheme("adapt-6")).toBeUndefined();
     expect(ADAPT.RHO).toBe(0.25);
-    expect(() => new AdaptiveTile(8, 8, 5)).toThrow(RangeError);
+    expect(() => new AdaptiveTile(8, 8, 6)).toThrow(RangeError);
   });
 
   it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {

@@ -1,6 +1,6 @@
 /**
  * @module adaptive-stage
- * The adaptive stages "adapt-1", "adapt-2" and "adapt-3": per-tile online adaptation of
+ * The adaptive stages "adapt-1" to "adapt-5": per-tile online adaptation of
  * the network's distributions, computed identically by encoder and decoder from decoded
  * symbols only. Specified in SPEC.md §7, operation by operation; `AdaptiveTile` (pixel
  * stages) and `AdaptiveZ` (adapt-3's z2 stage) are its reference implementation, and
@@ -22,6 +22,9 @@
  * - adapt-2 (§7.8): wider clip CLIP2, the contracted variance for the temperature, the
  *   contraction of the means toward the adapted mean with RHO.
  * - adapt-3 (§7.9): adapt-2's pixel stages plus `AdaptiveZ` over the z2 symbols.
+ * - adapt-4 (§7.10): adapt-3 plus secondary estimation (`secondaryTables`, `secondaryUpdate`).
+ * - adapt-5 (§7.11): adapt-4 reading the adapted residuals (`update` returns e; the
+ *   temperature's activity) and a third table for G and B.
  * Why the constants are what they are, and what each scheme measured: SPEC.md Appendix A
  * and the model cards.
  */
@@ -29,8 +32,14 @@
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
 import { shareBin } from "./logistic-mixture.js";
 
-/** The name a model config gives to enable this stage: adapt-1 to adapt-4 (schemes 1 to 4). */
-export const ADAPT_SCHEMES: readonly string[] = Object.freeze(["adapt-1", "adapt-2", "adapt-3", "adapt-4"]);
+/** The name a model config gives to enable this stage: adapt-1 to adapt-5 (schemes 1 to 5). */
+export const ADAPT_SCHEMES: readonly string[] = Object.freeze([
+  "adapt-1",
+  "adapt-2",
+  "adapt-3",
+  "adapt-4",
+  "adapt-5",
+]);
 
 /** The scheme number of a config's `adapt` (0: none); undefined when unknown. */
 export function adaptScheme(name: string | undefined): number | undefined {
@@ -70,6 +79,8 @@ export const ADAPT = Object.freeze({
   SSE_D_EDGES: Object.freeze([-0.6, -0.2, 0.2, 0.6]),
   /** adapt-4: buckets of the second map's context: (e_W + e_N) / (sd + 0.3), the causal neighbours' adapted residuals. */
   SSE_E_EDGES: Object.freeze([-1, -0.3, 0, 0.3, 1]),
+  /** adapt-5: the weight of |e| of the pixel's previous channel in the temperature's activity. */
+  ACT_PREV: 0.5,
 });
 
 type Off = readonly (readonly [number, number])[];
@@ -100,9 +111,10 @@ const NACT = ADAPT.ACT_EDGES.length + 1;
 const SB = ADAPT.SSE_BINS;
 const ND = ADAPT.SSE_D_EDGES.length + 1;
 const NE = ADAPT.SSE_E_EDGES.length + 1;
-/** adapt-4: contexts of the first map, then of the second (SPEC.md §7.10). */
+/** adapt-4: contexts of the first map, then of the second (SPEC.md §7.10); adapt-5: then of the third (§7.11). */
 const NSSE1 = ADAPT.STAGES * 3 * NSB * ND;
-const NSSE = NSSE1 + ADAPT.STAGES * 3 * NSB * NE;
+const NSSE2 = NSSE1 + ADAPT.STAGES * 3 * NSB * NE;
+const NSSE = NSSE2 + ADAPT.STAGES * 3 * NSB * NE;
 const SSE_WIDTH = 2 ** 24 / SB;
 
 /** Phase type of a stage: 0 base, 1 offset (h, h), 2 (0, h), 3 (h, 0). */
@@ -159,13 +171,18 @@ export class AdaptiveTile {
   private readonly sseDirty: Uint8Array;
   private sse1 = 0;
   private sse2 = 0;
+  /** adapt-5: the third map's context, or -1 (channel 0, and schemes below 5). */
+  private sse3 = -1;
 
-  /** 1 (adapt-1), 2 (adapt-2), 3 (adapt-3: the pixel stages as adapt-2) or 4 (adapt-4: adapt-3 and secondary estimation). */
+  /**
+   * 1 (adapt-1), 2 (adapt-2), 3 (adapt-3: the pixel stages as adapt-2), 4 (adapt-4: adapt-3
+   * and secondary estimation) or 5 (adapt-5: adapt-4 reading the adapted residuals, §7.11).
+   */
   readonly scheme: number;
 
   constructor(width: number, height: number, scheme = 1) {
-    if (scheme !== 1 && scheme !== 2 && scheme !== 3 && scheme !== 4)
-      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2, 3 or 4`);
+    if (!Number.isInteger(scheme) || scheme < 1 || scheme > 5)
+      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2, 3, 4 or 5`);
     this.scheme = scheme;
     this.width = width;
     this.height = height;
@@ -181,7 +198,7 @@ export class AdaptiveTile {
     this.dirty = new Uint8Array(groups);
     this.E = new Float64Array(groups * NSB * NACT);
     this.S = new Float64Array(groups * NSB * NACT);
-    const n = scheme >= 4 ? NSSE : 0;
+    const n = scheme >= 5 ? NSSE : scheme === 4 ? NSSE2 : 0;
     this.sseH = new Float64Array(n * SB);
     this.sseT = new Float64Array(n * (SB + 1));
     this.sseDirty = new Uint8Array(n).fill(1);
@@ -218,7 +235,8 @@ export class AdaptiveTile {
   /**
    * Steps 1-3 (SPEC.md §7.3-§7.5) for sub-pixel c of the pixel (y, x) of `stage`: `moments` = [M1, M2, MC] of
    * the network's prepared mixture (MixtureCdf.moments; MC read by adapt-2 only), xv / rv
-   * the pixel's earlier channels and their residuals.
+   * the pixel's earlier channels and what `update` returned for them (their residuals r;
+   * adapt-5: their adapted residuals e).
    */
   adjust(
     stage: number,
@@ -243,7 +261,14 @@ export class AdaptiveTile {
     const lim = this.scheme >= 2 ? ADAPT.CLIP2 * sd + 1 : sd + 1;
     if (d > lim) d = lim;
     if (d < -lim) d = -lim;
-    const act = (Math.abs(F[3]) + Math.abs(F[4]) + Math.abs(F[5]) + Math.abs(F[6]) + 2 * Math.abs(F[7])) / 6;
+    let act: number;
+    if (this.scheme >= 5) {
+      // adapt-5 (§7.11): the adapted residuals' activity, and the previous channel's |e|
+      act = (Math.abs(F[25]) + Math.abs(F[26]) + Math.abs(F[27]) + Math.abs(F[28]) + 2 * Math.abs(F[29])) / 6;
+      if (c >= 1) act = act + ADAPT.ACT_PREV * Math.abs(rv[c - 1]);
+    } else {
+      act = (Math.abs(F[3]) + Math.abs(F[4]) + Math.abs(F[5]) + Math.abs(F[6]) + 2 * Math.abs(F[7])) / 6;
+    }
     const sb = bucket(sd, ADAPT.SD_EDGES);
     const ab = bucket(act / (sd + 0.3), ADAPT.ACT_EDGES);
     const t = (g * NSB + sb) * NACT + ab;
@@ -259,21 +284,31 @@ export class AdaptiveTile {
       const base = g * NSB + sb;
       this.sse1 = base * ND + bucket(d / (sd + 0.3), ADAPT.SSE_D_EDGES);
       this.sse2 = NSSE1 + base * NE + bucket((F[25] + F[26]) / (sd + 0.3), ADAPT.SSE_E_EDGES);
+      this.sse3 =
+        this.scheme >= 5 && c >= 1
+          ? NSSE2 + base * NE + bucket(rv[c - 1] / (sd + 0.3), ADAPT.SSE_E_EDGES)
+          : -1;
     }
   }
 
   /**
    * adapt-4 (SPEC.md §7.10), after `adjust`: the current sub-pixel's two tables, each
-   * recomputed from its histogram when that changed since it was last read.
+   * recomputed from its histogram when that changed since it was last read; adapt-5
+   * (§7.11): and a third for channels 1 and 2.
    */
-  secondaryTables(): [Float64Array, Float64Array] {
-    return [this.sseTable(this.sse1), this.sseTable(this.sse2)];
+  secondaryTables(): [Float64Array, Float64Array, Float64Array | undefined] {
+    return [
+      this.sseTable(this.sse1),
+      this.sseTable(this.sse2),
+      this.sse3 < 0 ? undefined : this.sseTable(this.sse3),
+    ];
   }
 
-  /** adapt-4, after coding: the coded symbol's Q24 shares [lo, hi) join both histograms. */
+  /** adapt-4, after coding: the coded symbol's Q24 shares [lo, hi) join each table's histogram. */
   secondaryUpdate(lo: number, hi: number): void {
     this.sseAdd(this.sse1, lo, hi);
     this.sseAdd(this.sse2, lo, hi);
+    if (this.sse3 >= 0) this.sseAdd(this.sse3, lo, hi);
   }
 
   private sseTable(s: number): Float64Array {
@@ -314,7 +349,10 @@ export class AdaptiveTile {
     this.sseDirty[s] = 1;
   }
 
-  /** Step 5 (SPEC.md §7.6) after coding value v at plane offset o (y W + x); returns the residual. */
+  /**
+   * Step 5 (SPEC.md §7.6) after coding value v at plane offset o (y W + x); returns what the
+   * pixel's later channels read as features 1 and 2: the residual r (adapt-5: e, §7.11).
+   */
   update(c: number, o: number, v: number): number {
     const r = v - this.m;
     const e = r - this.d;
@@ -336,7 +374,7 @@ export class AdaptiveTile {
       this.b[g * NF + i] = this.b[g * NF + i] + f * r;
     }
     this.dirty[g] = 1;
-    return r;
+    return this.scheme >= 5 ? e : r;
   }
 
   /** Plane offset of neighbour (y + a, x + b), mirrored per axis; -1 when absent. */

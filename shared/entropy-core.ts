@@ -45,7 +45,7 @@ export interface TileCoder {
 export interface TileCoderOptions {
   width: number;
   height: number;
-  /** The adaptive stage: 0 none, 1 adapt-1, 2 adapt-2, 3 adapt-3, 4 adapt-4 (adaptive-stage.ts). */
+  /** The adaptive stage: 0 none, 1..5 adapt-1..adapt-5 (adaptive-stage.ts). */
   adapt: number;
 }
 
@@ -201,8 +201,8 @@ class TsTileCoder implements TileCoder {
           });
           if (tile && tile.scheme >= 2) m.contract(ADAPT.RHO - 1, this.adj.center);
           if (tile && tile.scheme >= 4) {
-            const [t1, t2] = tile.secondaryTables();
-            m.secondary(t1, t2);
+            const [t1, t2, t3] = tile.secondaryTables();
+            m.secondary(t1, t2, t3);
           }
           let v: number;
           if (this.enc) {

@@ -215,6 +215,7 @@ export class MixtureCdf {
     this.k = a;
     this.sse1 = undefined;
     this.sse2 = undefined;
+    this.sse3 = undefined;
     // The decoder's first probe: the mean of the (first) heaviest remaining component.
     let best = 0;
     for (let j = 1; j < a; j++) if (w[j] > w[best]) best = j;
@@ -226,6 +227,7 @@ export class MixtureCdf {
   private guess = 0;
   private sse1: Float64Array | undefined;
   private sse2: Float64Array | undefined;
+  private sse3: Float64Array | undefined;
 
   /**
    * adapt-4's secondary estimation (SPEC.md §7.10), until the next prepare(): C(v) maps the
@@ -233,11 +235,13 @@ export class MixtureCdf {
    * T[bins] = 2^24) whose results are averaged: u = floor(f / 2^11); per table
    * G = T[j] + floor((T[j + 1] - T[j]) r / w) with w = 2^24 / bins,
    * j = min(floor(u / w), bins - 1), r = u - j w; M = floor((G1 + G2) / 2);
-   * C(v) = floor(M (2^16 - n) / 2^24) + v.
+   * C(v) = floor(M (2^16 - n) / 2^24) + v. adapt-5 (§7.11) may give a third table, which
+   * counts twice: M = floor((G1 + G2 + 2 G3) / 4).
    */
-  secondary(t1: Float64Array, t2: Float64Array): this {
+  secondary(t1: Float64Array, t2: Float64Array, t3?: Float64Array): this {
     this.sse1 = t1;
     this.sse2 = t2;
+    this.sse3 = t3;
     return this;
   }
 
@@ -292,7 +296,10 @@ export class MixtureCdf {
     const f = this.share(v);
     if (this.sse1 === undefined || this.sse2 === undefined) return Math.floor((f * this.scale) / TWO35) + v;
     const u = Math.floor(f / 2048);
-    const g = Math.floor((mapShare(this.sse1, u) + mapShare(this.sse2, u)) / 2);
+    const g =
+      this.sse3 === undefined
+        ? Math.floor((mapShare(this.sse1, u) + mapShare(this.sse2, u)) / 2)
+        : Math.floor((mapShare(this.sse1, u) + mapShare(this.sse2, u) + 2 * mapShare(this.sse3, u)) / 4);
     return Math.floor((g * this.scale) / TWO24) + v;
   }
 

@@ -94,7 +94,12 @@ async function decodeAll(runtime: Runtime, threads: number) {
     }
   }
   expect(withForms).toEqual(
-    expect.arrayContaining(["model-l3c-pyramid-v6-rgb", "model-tiny-rgb", "model-tiny-adapt4-rgb"]),
+    expect.arrayContaining([
+      "model-l3c-pyramid-v7-rgb",
+      "model-l3c-pyramid-v6-rgb",
+      "model-tiny-rgb",
+      "model-tiny-adapt5-rgb",
+    ]),
   );
 }
 

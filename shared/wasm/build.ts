@@ -50,6 +50,7 @@ writeFileSync(
     `#define ADAPT_ZFEATURES ${ADAPT.ZFEATURES}\n#define ADAPT_ZRHO ${dbl(ADAPT.ZRHO)}\n` +
     `#define ADAPT_ZDECAY ${dbl(ADAPT.ZDECAY)}\n` +
     `#define ADAPT_SSE_BINS ${ADAPT.SSE_BINS}\n#define ADAPT_SSE_PRIOR ${dbl(ADAPT.SSE_PRIOR)}\n` +
+    `#define ADAPT_ACT_PREV ${dbl(ADAPT.ACT_PREV)}\n` +
     arr("double", "ADAPT_TAU_U", ADAPT_TAU_U, dbl) +
     arr("double", "ADAPT_SD_EDGES", ADAPT.SD_EDGES, dbl) +
     arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl) +

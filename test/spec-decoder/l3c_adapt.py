@@ -1,4 +1,4 @@
-"""Adaptive stages adapt-1/2/3/4, SPEC.md §7. All float arithmetic is Python float
+"""Adaptive stages adapt-1/2/3/4/5, SPEC.md §7. All float arithmetic is Python float
 (IEEE binary64), evaluated exactly in the order the spec writes it."""
 import math
 from l3c_mixture import prepare, contract, Cdf, SseCdf
@@ -22,6 +22,7 @@ SSE_BINS = 16
 SSE_PRIOR = 4.0
 SSE_D_EDGES = [-0.6, -0.2, 0.2, 0.6]
 SSE_E_EDGES = [-1.0, -0.3, 0.0, 0.3, 1.0]
+ACT_PREV = 0.5
 
 # §7.4 tables, offsets (a, b) in units of u
 PREV = {1: [(-1, -1), (-1, 1), (1, -1), (1, 1)],
@@ -151,7 +152,7 @@ class PixelAdapt:
         self.err = [[[0.0] * w for _ in range(h)] for _ in range(3)]
         self.groups = {(s, c): Group(NF) for s in range(10) for c in range(3)}
         self.ctx = {}
-        self.hist = {}  # adapt-4: (kind, s, c, sb, q) -> histogram
+        self.hist = {}  # adapt-4, adapt-5: (kind, s, c, sb, q) -> histogram
 
     def _hist(self, key):
         H = self.hist.get(key)
@@ -322,7 +323,12 @@ class PixelAdapt:
         if d < -lim:
             d = -lim
         madd = math.floor(d * 256 + 0.5)
-        act = ((((abs(F[3]) + abs(F[4])) + abs(F[5])) + abs(F[6])) + 2 * abs(F[7])) / 6
+        if A == 5:  # §7.11 item 2
+            act = ((((abs(F[25]) + abs(F[26])) + abs(F[27])) + abs(F[28])) + 2 * abs(F[29])) / 6
+            if c >= 1:
+                act = act + ACT_PREV * abs(rv[c - 1])
+        else:
+            act = ((((abs(F[3]) + abs(F[4])) + abs(F[5])) + abs(F[6])) + 2 * abs(F[7])) / 6
         sb = sum(1 for j in range(5) if sd > SD_EDGES[j])
         ab = sum(1 for j in range(3) if act / (sd + 0.3) > ACT_EDGES[j])
         e = self._ctx((s, c, sb, ab))
@@ -333,11 +339,14 @@ class PixelAdapt:
             M2 = contract(n, M2, center, RHO)
         cdf = Cdf(n, w2, M2, g2)
         hs = None
-        if A == 4:
+        if A >= 4:
             dq = sum(1 for j in range(4) if d / (sd + 0.3) > SSE_D_EDGES[j])
             eq = sum(1 for j in range(5) if (F[25] + F[26]) / (sd + 0.3) > SSE_E_EDGES[j])
             hs = (self._hist((1, s, c, sb, dq)), self._hist((2, s, c, sb, eq)))
-            cdf = SseCdf(cdf, self._table(hs[0]), self._table(hs[1]))
+            if A == 5 and c >= 1:  # §7.11 item 3
+                pq = sum(1 for j in range(5) if rv[c - 1] / (sd + 0.3) > SSE_E_EDGES[j])
+                hs = hs + (self._hist((3, s, c, sb, pq)),)
+            cdf = SseCdf(cdf, *[self._table(H) for H in hs])
         return cdf, (s, c, y, x, m, d, vt, sd, F, grp, e, hs, cdf)
 
     def update(self, st, v, rv):
@@ -350,7 +359,7 @@ class PixelAdapt:
         ee = r - d
         self.res[c][y][x] = r
         self.err[c][y][x] = ee
-        rv[c] = r
+        rv[c] = ee if self.A == 5 else r  # §7.6; §7.11 item 1
         e[0] = e[0] + ee * ee
         e[1] = e[1] + vt
         wt = 1 / (sd * sd + 1)

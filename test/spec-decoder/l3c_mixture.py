@@ -82,12 +82,13 @@ class Cdf:
 
 
 class SseCdf:
-    """adapt-4 (§7.10): C(v) of a prepared Cdf mapped through two tables T1, T2."""
+    """adapt-4 (§7.10): C(v) of a prepared Cdf mapped through two tables T1, T2;
+    adapt-5 (§7.11): and a third, T3, counted twice."""
 
     W = 2 ** 20
 
-    def __init__(self, cdf, T1, T2):
-        self.base, self.T1, self.T2 = cdf, T1, T2
+    def __init__(self, cdf, T1, T2, T3=None):
+        self.base, self.T1, self.T2, self.T3 = cdf, T1, T2, T3
         self.n = cdf.n
 
     def u(self, v):
@@ -108,7 +109,10 @@ class SseCdf:
         if v >= self.n:
             return 65536
         u = self.u(v)
-        M = (self.g(self.T1, u) + self.g(self.T2, u)) // 2
+        if self.T3 is None:
+            M = (self.g(self.T1, u) + self.g(self.T2, u)) // 2
+        else:
+            M = (self.g(self.T1, u) + self.g(self.T2, u) + 2 * self.g(self.T3, u)) // 4
         return (M * (65536 - self.n)) // 2 ** 24 + v
 
 

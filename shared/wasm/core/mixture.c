@@ -21,8 +21,9 @@ typedef struct {
   /* for readjust: each kept component's unclamped mean and clamped log-scale */
   double mur[MAXK];
   int32_t lsr[MAXK];
-  /* adapt-4's secondary estimation (SPEC.md §7.10): the two contexts' tables, or 0 */
-  const double *sse, *sse2;
+  /* adapt-4's secondary estimation (SPEC.md §7.10): the two contexts' tables, or 0;
+     adapt-5 (§7.11): a third, counted twice, or 0 */
+  const double *sse, *sse2, *sse3;
   /* with sse: the shares u of the last boundaries evaluated, by v mod 16 (the update reads
      the coded symbol's two boundaries from here instead of evaluating them again) */
   double uc[16];
@@ -90,6 +91,7 @@ static void prepare(Mix *m, int32_t n, int32_t K, const int32_t *p, int32_t off,
   m->hs = 0;
   m->sse = 0;
   m->sse2 = 0;
+  m->sse3 = 0;
 }
 
 /*
@@ -169,6 +171,7 @@ static inline double sse_map(Mix *m, double f, int32_t v) {
   const double u = floor_(f / 2048.0);
   m->uc[v & 15] = u;
   m->vc[v & 15] = v;
+  if (m->sse3) return floor_((sse_g(m->sse, u) + sse_g(m->sse2, u) + 2.0 * sse_g(m->sse3, u)) / 4.0);
   return floor_((sse_g(m->sse, u) + sse_g(m->sse2, u)) / 2.0);
 }
 

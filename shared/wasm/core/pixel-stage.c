@@ -40,6 +40,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
       const int32_t *pp = params + (gy * gw + gx) * P;
       const int32_t o = y * W + x, src = (y * t->w + x) * 3;
       int32_t xv[3] = {0, 0, 0};
+      /* what the pixel's later channels read as features 1-2: r, adapt-5 e (SPEC.md §7.11) */
       double eprev[3] = {0, 0, 0};
       for (int32_t c = 0; c < 3; c++) {
         const int32_t *sh = 0;
@@ -51,7 +52,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         double m = 0, sd = 0, d = 0, vt = 0;
         TempCtx *tc = 0;
         Group *g = 0;
-        int32_t sctx = 0, sctx2 = 0;
+        int32_t sctx = 0, sctx2 = 0, sctx3 = -1;
         if (adapt) {
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
           /* network mean and standard deviation, in pixel units; the variance the
@@ -64,7 +65,14 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           if (d > lim) d = lim;
           if (d < -lim) d = -lim;
           madd = (int32_t)floor_(d * 256.0 + 0.5);
-          double act = (fabs_(F[3]) + fabs_(F[4]) + fabs_(F[5]) + fabs_(F[6]) + 2.0 * fabs_(F[7])) / 6.0;
+          double act;
+          if (t->adapt >= 5) {
+            /* adapt-5 (SPEC.md §7.11): the adapted residuals' activity, and the previous channel's |e| */
+            act = (fabs_(F[25]) + fabs_(F[26]) + fabs_(F[27]) + fabs_(F[28]) + 2.0 * fabs_(F[29])) / 6.0;
+            if (c >= 1) act = act + ADAPT_ACT_PREV * fabs_(eprev[c - 1]);
+          } else {
+            act = (fabs_(F[3]) + fabs_(F[4]) + fabs_(F[5]) + fabs_(F[6]) + 2.0 * fabs_(F[7])) / 6.0;
+          }
           int32_t sb = bucket(sd, ADAPT_SD_EDGES, NSB - 1);
           int32_t ab = bucket(act / (sd + 0.3), ADAPT_ACT_EDGES, NACT - 1);
           tc = &t->temps[((stage * 3 + c) * NSB + sb) * NACT + ab];
@@ -73,8 +81,9 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
             /* adapt-4's two contexts (SPEC.md §7.10) */
             const int32_t base = (stage * 3 + c) * NSB + sb;
             sctx = base * ND + bucket(d / (sd + 0.3), ADAPT_SSE_D_EDGES, ND - 1);
-            sctx2 = NSTAGES * 3 * NSB * ND + base * NE +
-                    bucket((F[25] + F[26]) / (sd + 0.3), ADAPT_SSE_E_EDGES, NE - 1);
+            sctx2 = NSSE1 + base * NE + bucket((F[25] + F[26]) / (sd + 0.3), ADAPT_SSE_E_EDGES, NE - 1);
+            if (t->adapt >= 5 && c >= 1)
+              sctx3 = NSSE2 + base * NE + bucket(eprev[c - 1] / (sd + 0.3), ADAPT_SSE_E_EDGES, NE - 1);
           }
         }
         if (adapt) {
@@ -85,6 +94,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
             for (int32_t i = 0; i < 16; i++) mx.vc[i] = -1;
             mx.sse = sse_table(t, sctx);
             mx.sse2 = sse_table(t, sctx2);
+            mx.sse3 = sctx3 >= 0 ? sse_table(t, sctx3) : 0;
           }
         } else
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
@@ -102,10 +112,11 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           const double lo = share_q24(&mx, v), hi = share_q24(&mx, v + 1);
           sse_update(t, sctx, lo, hi);
           sse_update(t, sctx2, lo, hi);
+          if (sctx3 >= 0) sse_update(t, sctx3, lo, hi);
         }
         if (adapt) {
           double yres = v - m, e = yres - d;
-          eprev[c] = yres;
+          eprev[c] = t->adapt >= 5 ? e : yres;
           t->res[c * plane + o] = yres;
           t->err[c * plane + o] = e;
           tc->E += e * e;

@@ -21,10 +21,13 @@ _Static_assert(sizeof ADAPT_SD_EDGES / sizeof(double) == NSB - 1, "SD_EDGES");
 _Static_assert(sizeof ADAPT_ACT_EDGES / sizeof(double) == NACT - 1, "ACT_EDGES");
 
 /* adapt-4: contexts of the two maps, by (stage, channel, sd bucket) and then the bucket of
-   the correction (ND) or of the neighbours' adapted residuals (NE) */
+   the correction (ND) or of the neighbours' adapted residuals (NE); adapt-5: a third map's,
+   by the bucket of the previous channel's adapted residual (NE) */
 #define ND ((int32_t)(sizeof ADAPT_SSE_D_EDGES / sizeof(double)) + 1)
 #define NE ((int32_t)(sizeof ADAPT_SSE_E_EDGES / sizeof(double)) + 1)
-#define NSSE (NSTAGES * 3 * NSB * (ND + NE))
+#define NSSE1 (NSTAGES * 3 * NSB * ND)
+#define NSSE2 (NSSE1 + NSTAGES * 3 * NSB * NE)
+#define NSSE3 (NSSE2 + NSTAGES * 3 * NSB * NE)
 
 #define RS 32
 _Static_assert(RS >= NF + 2 && RS % 8 == 0, "RS");
@@ -59,7 +62,7 @@ typedef struct {
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
-  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 4) return 0;
+  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 5) return 0;
   Tile *t = l3c_alloc(sizeof(Tile));
   if (!t) return 0;
   t->w = w;
@@ -82,11 +85,12 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
     if (!t->res || !t->err || !t->groups || !t->temps || !t->rowFw || !t->rowF) return 0;
   }
   if (adapt >= 4) {
-    t->sseH = l3c_alloc(NSSE * SSE_BINS * sizeof(double));
-    t->sseT = l3c_alloc(NSSE * (SSE_BINS + 1) * sizeof(double));
-    t->sseDirty = l3c_alloc(NSSE);
+    const int32_t n = adapt >= 5 ? NSSE3 : NSSE2;
+    t->sseH = l3c_alloc(n * SSE_BINS * sizeof(double));
+    t->sseT = l3c_alloc(n * (SSE_BINS + 1) * sizeof(double));
+    t->sseDirty = l3c_alloc(n);
     if (!t->sseH || !t->sseT || !t->sseDirty) return 0;
-    for (int32_t i = 0; i < NSSE; i++) t->sseDirty[i] = 1;
+    for (int32_t i = 0; i < n; i++) t->sseDirty[i] = 1;
   }
   return t;
 }
