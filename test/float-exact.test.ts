@@ -95,6 +95,7 @@ async function decodeAll(runtime: Runtime, threads: number) {
   }
   expect(withForms).toEqual(
     expect.arrayContaining([
+      "model-l3c-pyramid-v8-rgb",
       "model-l3c-pyramid-v7-rgb",
       "model-l3c-pyramid-v6-rgb",
       "model-tiny-rgb",

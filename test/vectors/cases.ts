@@ -218,8 +218,17 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt5",
     ),
+    "model-l3c-pyramid-v8-rgb": await modelCase(
+      "the default model l3c-pyramid-v8 (v5's networks trained on, cosine QAT + the adaptive stage adapt-5), RGB 150x100, tile 64",
+      150,
+      100,
+      3,
+      64,
+      "models",
+      "l3c-pyramid-v8",
+    ),
     "model-l3c-pyramid-v7-rgb": await modelCase(
-      "the default model l3c-pyramid-v7 (v5's networks + the adaptive stage adapt-5: adapt-4 reading the adapted residuals, and a third table for G and B), RGB 150x100, tile 64",
+      "the shipped model l3c-pyramid-v7 (v5's networks + the adaptive stage adapt-5: adapt-4 reading the adapted residuals, and a third table for G and B), RGB 150x100, tile 64",
       150,
       100,
       3,
