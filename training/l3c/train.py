@@ -51,9 +51,10 @@ def parse_args(argv=None):
     p.add_argument("--K", type=int, default=10)
     p.add_argument("--head-ch", type=int, default=0)
     p.add_argument("--rgb-context", choices=("none", "phase4", "pyramid"), default="pyramid")
-    p.add_argument("--init-from", type=Path, help="warm start: copy matching weights from this checkpoint")
-    p.add_argument("--prune-from", type=Path,
-                   help="warm start a narrower/shallower model: this checkpoint's weights cut to its shape")
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--init-from", type=Path, help="warm start: copy matching weights from this checkpoint")
+    start.add_argument("--prune-from", type=Path,
+                       help="warm start a narrower/shallower model: this checkpoint's weights cut to its shape")
     p.add_argument("--bf16", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--eval-every", type=float, default=10.0, help="minutes between validation runs")

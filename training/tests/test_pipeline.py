@@ -34,6 +34,9 @@ def test_a_pruned_run_starts_from_a_wider_checkpoint(data, tmp_path, capsys):
     assert "pruned start:" in capsys.readouterr().err
     ck = checkpoints.read_checkpoint(slim / "checkpoint.pt")
     assert (ck["config"]["Cf"], ck["config"]["K"]) == (4, 1)
+    with pytest.raises(SystemExit):  # one warm start or the other, never both silently
+        _train(data, tmp_path / "both", 1, ["--init-from", str(wide / "checkpoint.pt"),
+                                            "--prune-from", str(wide / "checkpoint.pt")])
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
  * @module decoder
  * Decoding `.l3c` in the page: the header is parsed here (limits checked before any
  * allocation), the tiles are decoded by a pool of Web Workers (worker-body.ts; on wasm or
- * WebGPU, backend.ts), each tile's
- * pixel CRC is checked there, and the tiles are placed into one `ImageData`. With
+ * WebGPU, backend.ts), each tile's pixel CRC is checked there, and the tiles are placed
+ * into one `ImageData`. With
  * `onPreview`, each tile's coarse levels (the pyramid decodes a tile's 1/8, 1/4 and 1/2
  * images before the rest) and then its final pixels are handed over as they arrive.
  */

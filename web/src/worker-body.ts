@@ -1,9 +1,9 @@
 /**
  * @module worker-body
  * The decode worker, whichever onnxruntime-web build runs its networks (`worker.ts`: wasm,
- * `worker-webgpu.ts`: WebGPU): one thread for onnxruntime
- * (pages are rarely cross-origin isolated, and tiles already run in parallel across
- * workers), the shared container and tile model, and the WebAssembly entropy core
+ * `worker-webgpu.ts`: WebGPU): one thread for onnxruntime (pages are rarely cross-origin
+ * isolated, and tiles already run in parallel across workers), the shared container and
+ * tile model, and the WebAssembly entropy core
  * (`core/l3c-core-simd.wasm`, or the scalar build where SIMD128 is missing: same pixels).
  * Each job decodes one tile and checks its pixel CRC (`decodeTile`); models and the core
  * load once per worker. A job that asks for previews gets each coarse level of its tile

@@ -150,23 +150,24 @@ static inline double below(double d, double g) {
   return d >= 0 ? s : 1048576.0 - s;
 }
 
-/*
- * adapt-4 (SPEC.md §7.10): the mixture's share below a boundary, u = floor(f / 2^11) (Q24),
- * mapped through each context's table T (SSE_BINS + 1 nondecreasing Q24 knots, T[0] = 0,
- * T[SSE_BINS] = 2^24): G = T[j] + floor((T[j + 1] - T[j]) r / SSE_WIDTH) with
- * j = min(floor(u / SSE_WIDTH), SSE_BINS - 1), r = u - j SSE_WIDTH; the two maps averaged,
- * M = floor((G1 + G2) / 2). Every value is an integer below 2^45.
- */
 /* the bin of a Q24 share: min(floor(u / SSE_WIDTH), SSE_BINS - 1) */
 static inline int32_t sse_bin(double u) {
   int32_t j = (int32_t)(u / SSE_WIDTH);
   return j > SSE_BINS - 1 ? SSE_BINS - 1 : j;
 }
+/* one table's G(u) = T[j] + floor((T[j + 1] - T[j]) r / SSE_WIDTH), j = sse_bin(u), r = u - j SSE_WIDTH
+   (T: SSE_BINS + 1 nondecreasing Q24 knots, T[0] = 0, T[SSE_BINS] = 2^24) */
 static inline double sse_g(const double *T, double u) {
   const int32_t j = sse_bin(u);
   const double r = u - j * SSE_WIDTH;
   return T[j] + floor_(((T[j + 1] - T[j]) * r) / SSE_WIDTH);
 }
+/*
+ * adapt-4 (SPEC.md §7.10): the mixture's share below boundary v, u = floor(f / 2^11) (Q24),
+ * mapped through the contexts' tables and averaged, M = floor((G1 + G2) / 2); adapt-5
+ * (§7.11) with a third table counted twice, M = floor((G1 + G2 + 2 G3) / 4). Every value
+ * is an integer below 2^45. u is cached by v mod 16 for the update (share_q24).
+ */
 static inline double sse_map(Mix *m, double f, int32_t v) {
   const double u = floor_(f / 2048.0);
   m->uc[v & 15] = u;
