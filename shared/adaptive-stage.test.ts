@@ -8,6 +8,7 @@ import {
   type Adjustment,
   adaptScheme,
   tempOffset,
+  tuning,
 } from "./adaptive-stage.js";
 import { tsCore } from "./entropy-core.js";
 import { MixtureCdf } from "./logistic-mixture.js";
@@ -89,11 +90,11 @@ const PINNED = "a5ed54eebd5fe48d15aca7bb25873ae9e9c639047d81aedcaecaf21c0ed956e6
 
 describe("adaptive stage adapt-2", () => {
   it("names its schemes; an unknown name is no scheme", () => {
-    const names = [undefined, "adapt-1", "adapt-2", "adapt-3", "adapt-4", "adapt-5"];
-    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(adaptScheme("adapt-6")).toBeUndefined();
+    const names = [undefined, "adapt-1", "adapt-2", "adapt-3", "adapt-4", "adapt-5", "adapt-6"];
+    expect(names.map(adaptScheme)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(adaptScheme("adapt-7")).toBeUndefined();
     expect(ADAPT.RHO).toBe(0.25);
-    expect(() => new AdaptiveTile(8, 8, 6)).toThrow(RangeError);
+    expect(() => new AdaptiveTile(8, 8, 7)).toThrow(RangeError);
   });
 
   it("contracts every component's mean toward the centre by RHO, rounding half up, within the clamp", () => {
@@ -287,5 +288,55 @@ describe("adaptive stage adapt-4 (secondary estimation)", () => {
     const id = Float64Array.from({ length: ADAPT.SSE_BINS + 1 }, (_, j) => (j * 2 ** 24) / ADAPT.SSE_BINS);
     const mapped = mix.secondary(id, id).table();
     for (let v = 0; v <= 256; v++) expect(Math.abs(mapped[v] - plain[v])).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("adaptive stage adapt-6 (adapt-5 retuned)", () => {
+  it("runs the pixel stages with ADAPT6's constants, level 1 (stages 7-9) decaying fastest; adapt-1..5 keep ADAPT's", () => {
+    expect(tuning(6)).toEqual({
+      lambda: 20,
+      decayLs: [0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.93, 0.93, 0.93],
+      decayTemp: 0.98,
+      rho: 0.4,
+      ssePrior: 2,
+    });
+    for (const scheme of [1, 5])
+      expect(tuning(scheme)).toEqual({
+        lambda: ADAPT.LAMBDA,
+        decayLs: Array(ADAPT.STAGES).fill(ADAPT.DECAY_LS),
+        decayTemp: ADAPT.DECAY_TEMP,
+        rho: ADAPT.RHO,
+        ssePrior: ADAPT.SSE_PRIOR,
+      });
+    expect(new AdaptiveTile(8, 8, 6).tuning).toEqual(tuning(6));
+  });
+
+  it("codes other bytes than adapt-5 from the same tile, and they decode to the pixels", () => {
+    const w = 48;
+    const h = 40;
+    const params = new Int32Array(w * h * 12);
+    const rgb = new Uint8Array(w * h * 3);
+    let a = 11;
+    for (let i = 0; i < w * h; i++)
+      for (let c = 0; c < 3; c++) {
+        params[i * 12 + 3 + c] = 256 * 120;
+        params[i * 12 + 6 + c] = 200;
+        a = (a * 1103515245 + 12345) % 2 ** 31;
+        rgb[i * 3 + c] = 110 + ((i % w) >> 2) + (a % 5);
+      }
+    // a level-1 stage (index 7), so that both the decay and the other constants apply
+    const geo = { index: 7, step: 1, oy: 0, ox: 0 };
+    const code = (adapt: number) => {
+      const enc = tsCore.encoder({ width: w, height: h, adapt, symbols: 3 * w * h });
+      enc.stage(geo, params, 1, rgb.slice());
+      return enc.finish();
+    };
+    const b5 = code(5);
+    const b6 = code(6);
+    expect(Buffer.from(b6).equals(Buffer.from(b5))).toBe(false);
+    const dec = tsCore.decoder(b6, { width: w, height: h, adapt: 6 });
+    const back = new Uint8Array(rgb.length);
+    dec.stage(geo, params, 1, back);
+    expect(Buffer.from(back).equals(Buffer.from(rgb))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * @module adaptive-stage
- * The adaptive stages "adapt-1" to "adapt-5": per-tile online adaptation of
+ * The adaptive stages "adapt-1" to "adapt-6": per-tile online adaptation of
  * the network's distributions, computed identically by encoder and decoder from decoded
  * symbols only. Specified in SPEC.md §7, operation by operation; `AdaptiveTile` (pixel
  * stages) and `AdaptiveZ` (adapt-3's z2 stage) are its reference implementation, and
@@ -25,6 +25,7 @@
  * - adapt-4 (§7.10): adapt-3 plus secondary estimation (`secondaryTables`, `secondaryUpdate`).
  * - adapt-5 (§7.11): adapt-4 reading the adapted residuals (`update` returns e; the
  *   temperature's activity) and a third table for G and B.
+ * - adapt-6 (§7.12): adapt-5 with the pixel stages' constants retuned (`ADAPT6`, `Tuning`).
  * Why the constants are what they are, and what each scheme measured: SPEC.md Appendix A
  * and the model cards.
  */
@@ -32,13 +33,14 @@
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "./adapt-tables.js";
 import { shareBin } from "./logistic-mixture.js";
 
-/** The name a model config gives to enable this stage: adapt-1 to adapt-5 (schemes 1 to 5). */
+/** The name a model config gives to enable this stage: adapt-1 to adapt-6 (schemes 1 to 6). */
 export const ADAPT_SCHEMES: readonly string[] = Object.freeze([
   "adapt-1",
   "adapt-2",
   "adapt-3",
   "adapt-4",
   "adapt-5",
+  "adapt-6",
 ]);
 
 /** The scheme number of a config's `adapt` (0: none); undefined when unknown. */
@@ -82,6 +84,52 @@ export const ADAPT = Object.freeze({
   /** adapt-5: the weight of |e| of the pixel's previous channel in the temperature's activity. */
   ACT_PREV: 0.5,
 });
+
+/**
+ * adapt-6 (SPEC.md §7.12): adapt-5 with these constants in its pixel stages (the z2 stage
+ * keeps ADAPT's). The regression's rows decay faster, level 1's fastest (its grid rows are
+ * the longest).
+ */
+export const ADAPT6 = Object.freeze({
+  LAMBDA: 20,
+  /** per-row decay of A and b in the base stage and levels 3 and 2 (stages 0-6) */
+  DECAY_LS: 0.95,
+  /** per-row decay of A and b in level 1 (stages 7-9) */
+  DECAY_LS1: 0.93,
+  DECAY_TEMP: 0.98,
+  RHO: 0.4,
+  SSE_PRIOR: 2,
+});
+
+/** The pixel stages' constants of one scheme (adapt-1..5: ADAPT's; adapt-6: ADAPT6's). */
+export interface Tuning {
+  readonly lambda: number;
+  /** per-row decay of A and b, by stage (0..STAGES-1) */
+  readonly decayLs: readonly number[];
+  readonly decayTemp: number;
+  readonly rho: number;
+  readonly ssePrior: number;
+}
+
+/** The constants scheme `scheme` runs its pixel stages with. */
+export function tuning(scheme: number): Tuning {
+  if (scheme >= 6) {
+    return {
+      lambda: ADAPT6.LAMBDA,
+      decayLs: Array.from({ length: ADAPT.STAGES }, (_, s) => (s >= 7 ? ADAPT6.DECAY_LS1 : ADAPT6.DECAY_LS)),
+      decayTemp: ADAPT6.DECAY_TEMP,
+      rho: ADAPT6.RHO,
+      ssePrior: ADAPT6.SSE_PRIOR,
+    };
+  }
+  return {
+    lambda: ADAPT.LAMBDA,
+    decayLs: Array.from({ length: ADAPT.STAGES }, () => ADAPT.DECAY_LS),
+    decayTemp: ADAPT.DECAY_TEMP,
+    rho: ADAPT.RHO,
+    ssePrior: ADAPT.SSE_PRIOR,
+  };
+}
 
 type Off = readonly (readonly [number, number])[];
 // biome-ignore format: offset tables, one row per phase type (0 base, 1, 2, 3)
@@ -176,14 +224,18 @@ export class AdaptiveTile {
 
   /**
    * 1 (adapt-1), 2 (adapt-2), 3 (adapt-3: the pixel stages as adapt-2), 4 (adapt-4: adapt-3
-   * and secondary estimation) or 5 (adapt-5: adapt-4 reading the adapted residuals, §7.11).
+   * and secondary estimation), 5 (adapt-5: adapt-4 reading the adapted residuals, §7.11) or
+   * 6 (adapt-6: adapt-5 retuned, §7.12).
    */
   readonly scheme: number;
+  /** the constants of the scheme's pixel stages */
+  readonly tuning: Tuning;
 
   constructor(width: number, height: number, scheme = 1) {
-    if (!Number.isInteger(scheme) || scheme < 1 || scheme > 5)
-      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2, 3, 4 or 5`);
+    if (!Number.isInteger(scheme) || scheme < 1 || scheme > 6)
+      throw new RangeError(`adaptive scheme ${scheme} is not 1, 2, 3, 4, 5 or 6`);
     this.scheme = scheme;
+    this.tuning = tuning(scheme);
     this.width = width;
     this.height = height;
     this.W = (width + 7) & ~7;
@@ -217,18 +269,20 @@ export class AdaptiveTile {
 
   /** Forget: decay the stage's statistics (end of a grid row). */
   rowEnd(stage: number): void {
+    const decay = this.tuning.decayLs[stage];
+    const decayTemp = this.tuning.decayTemp;
     for (let c = 0; c < 3; c++) {
       const g = stage * 3 + c;
       const A = g * NF * NF;
       for (let i = 0; i < NF; i++) {
-        for (let j = i; j < NF; j++) this.A[A + i * NF + j] *= ADAPT.DECAY_LS;
-        this.b[g * NF + i] *= ADAPT.DECAY_LS;
+        for (let j = i; j < NF; j++) this.A[A + i * NF + j] *= decay;
+        this.b[g * NF + i] *= decay;
       }
     }
     const n = 3 * NSB * NACT;
     for (let i = stage * n; i < (stage + 1) * n; i++) {
-      this.E[i] *= ADAPT.DECAY_TEMP;
-      this.S[i] *= ADAPT.DECAY_TEMP;
+      this.E[i] *= decayTemp;
+      this.S[i] *= decayTemp;
     }
   }
 
@@ -250,7 +304,7 @@ export class AdaptiveTile {
     rv: ArrayLike<number>,
     out: Adjustment,
   ): void {
-    const { m, sd, vt } = spread(moments, this.scheme >= 2 ? ADAPT.RHO : undefined, this.st);
+    const { m, sd, vt } = spread(moments, this.scheme >= 2 ? this.tuning.rho : undefined, this.st);
     this.vt = vt;
     const F = this.F;
     this.features(ptype, step, y, x, c, m, xv, rv);
@@ -315,14 +369,15 @@ export class AdaptiveTile {
     const T = this.sseT.subarray(s * (SB + 1), (s + 1) * (SB + 1));
     if (this.sseDirty[s]) {
       const H = this.sseH;
+      const prior = this.tuning.ssePrior;
       const h = s * SB;
       let total = 0;
-      for (let j = 0; j < SB; j++) total += H[h + j] + ADAPT.SSE_PRIOR;
+      for (let j = 0; j < SB; j++) total += H[h + j] + prior;
       const scale = 2 ** 24 / total;
       let run = 0;
       T[0] = 0;
       for (let j = 0; j < SB - 1; j++) {
-        run += H[h + j] + ADAPT.SSE_PRIOR;
+        run += H[h + j] + prior;
         T[j + 1] = Math.floor(run * scale);
       }
       T[SB] = 2 ** 24;
@@ -487,17 +542,18 @@ export class AdaptiveTile {
   }
 
   private solve(g: number): void {
-    ridgeSolve(NF, this.A, g * NF * NF, this.b, g * NF, this.L, this.yv, this.theta);
+    ridgeSolve(NF, this.tuning.lambda, this.A, g * NF * NF, this.b, g * NF, this.L, this.yv, this.theta);
   }
 }
 
 /**
- * theta[t0 + 0..n-1] = (A + LAMBDA I)^-1 b for the n x n block at A[a0] (upper triangle
+ * theta[t0 + 0..n-1] = (A + lambda I)^-1 b for the n x n block at A[a0] (upper triangle
  * valid, row-major) and b[t0]: Cholesky, forward and back substitution in the order of
  * SPEC.md §7.7. L (n x n) and yv (n) are scratch.
  */
 function ridgeSolve(
   n: number,
+  lambda: number,
   A: Float64Array,
   a0: number,
   b: Float64Array,
@@ -508,7 +564,7 @@ function ridgeSolve(
 ): void {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let s = A[a0 + j * n + i] + (i === j ? ADAPT.LAMBDA : 0);
+      let s = A[a0 + j * n + i] + (i === j ? lambda : 0);
       for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
       // biome-ignore lint/complexity/useMathMinMax: the spec's comparison, as in l3c-core.c
       if (i === j) L[i * n + i] = Math.sqrt(s > ADAPT.PIVOT_MIN ? s : ADAPT.PIVOT_MIN);
@@ -577,7 +633,7 @@ export class AdaptiveZ {
       this.S = 0;
       return;
     }
-    ridgeSolve(ZF, this.A, 0, this.b, 0, this.L, this.yv, this.theta);
+    ridgeSolve(ZF, ADAPT.LAMBDA, this.A, 0, this.b, 0, this.L, this.yv, this.theta);
   }
 
   /** End of a row: forget. */

@@ -45,7 +45,7 @@ export interface TileCoder {
 export interface TileCoderOptions {
   width: number;
   height: number;
-  /** The adaptive stage: 0 none, 1..5 adapt-1..adapt-5 (adaptive-stage.ts). */
+  /** The adaptive stage: 0 none, 1..6 adapt-1..adapt-6 (adaptive-stage.ts). */
   adapt: number;
 }
 
@@ -199,7 +199,7 @@ class TsTileCoder implements TileCoder {
             meanAdd: madd,
             logScaleAdd: lsadd,
           });
-          if (tile && tile.scheme >= 2) m.contract(ADAPT.RHO - 1, this.adj.center);
+          if (tile && tile.scheme >= 2) m.contract(tile.tuning.rho - 1, this.adj.center);
           if (tile && tile.scheme >= 4) {
             const [t1, t2, t3] = tile.secondaryTables();
             m.secondary(t1, t2, t3);

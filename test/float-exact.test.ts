@@ -95,11 +95,13 @@ async function decodeAll(runtime: Runtime, threads: number) {
   }
   expect(withForms).toEqual(
     expect.arrayContaining([
+      "model-l3c-pyramid-v9-rgb",
       "model-l3c-pyramid-v8-rgb",
       "model-l3c-pyramid-v7-rgb",
       "model-l3c-pyramid-v6-rgb",
       "model-tiny-rgb",
       "model-tiny-adapt5-rgb",
+      "model-tiny-adapt6-rgb",
     ]),
   );
 }

@@ -124,6 +124,7 @@ describe("codec with the tiny fixture model", () => {
     ["adapt-3 (adapt-2's pixel stages and the z2 stage)", "tiny-adapt3", "tiny-adapt2"],
     ["adapt-4 (adapt-3 and secondary estimation)", "tiny-adapt4", "tiny-adapt3"],
     ["adapt-5 (adapt-4 reading the adapted residuals)", "tiny-adapt5", "tiny-adapt4"],
+    ["adapt-6 (adapt-5 retuned)", "tiny-adapt6", "tiny-adapt5"],
   ])(
     "with %s, across runtimes and entropy cores; not the previous scheme's stream",
     async (_, model, previous) => {

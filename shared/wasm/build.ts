@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADAPT_TAU_MIN, ADAPT_TAU_U } from "../adapt-tables.js";
-import { ADAPT } from "../adaptive-stage.js";
+import { ADAPT, ADAPT6 } from "../adaptive-stage.js";
 import { EXP_Q20, SIGMOID_Q20 } from "../mixture-tables.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +51,9 @@ writeFileSync(
     `#define ADAPT_ZDECAY ${dbl(ADAPT.ZDECAY)}\n` +
     `#define ADAPT_SSE_BINS ${ADAPT.SSE_BINS}\n#define ADAPT_SSE_PRIOR ${dbl(ADAPT.SSE_PRIOR)}\n` +
     `#define ADAPT_ACT_PREV ${dbl(ADAPT.ACT_PREV)}\n` +
+    `#define ADAPT6_LAMBDA ${dbl(ADAPT6.LAMBDA)}\n#define ADAPT6_DECAY_LS ${dbl(ADAPT6.DECAY_LS)}\n` +
+    `#define ADAPT6_DECAY_LS1 ${dbl(ADAPT6.DECAY_LS1)}\n#define ADAPT6_DECAY_TEMP ${dbl(ADAPT6.DECAY_TEMP)}\n` +
+    `#define ADAPT6_RHO ${dbl(ADAPT6.RHO)}\n#define ADAPT6_SSE_PRIOR ${dbl(ADAPT6.SSE_PRIOR)}\n` +
     arr("double", "ADAPT_TAU_U", ADAPT_TAU_U, dbl) +
     arr("double", "ADAPT_SD_EDGES", ADAPT.SD_EDGES, dbl) +
     arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl) +

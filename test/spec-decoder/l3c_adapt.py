@@ -1,4 +1,4 @@
-"""Adaptive stages adapt-1/2/3/4/5, SPEC.md §7. All float arithmetic is Python float
+"""Adaptive stages adapt-1/2/3/4/5/6, SPEC.md §7. All float arithmetic is Python float
 (IEEE binary64), evaluated exactly in the order the spec writes it."""
 import math
 from l3c_mixture import prepare, contract, Cdf, SseCdf
@@ -23,6 +23,13 @@ SSE_PRIOR = 4.0
 SSE_D_EDGES = [-0.6, -0.2, 0.2, 0.6]
 SSE_E_EDGES = [-1.0, -0.3, 0.0, 0.3, 1.0]
 ACT_PREV = 0.5
+# §7.12: adapt-6's pixel stages
+LAMBDA6 = 20.0
+DECAY_LS6 = float("0.95")
+DECAY_LS6_L1 = float("0.93")
+DECAY_TEMP6 = float("0.98")
+RHO6 = 0.4
+SSE_PRIOR6 = 2.0
 
 # §7.4 tables, offsets (a, b) in units of u
 PREV = {1: [(-1, -1), (-1, 1), (1, -1), (1, 1)],
@@ -77,11 +84,11 @@ def lsadd_of(E, S):
     return ADAPT_TAU_MIN + cnt
 
 
-def ridge_solve(A, b, n):
+def ridge_solve(A, b, n, lam):
     L = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1):
-            t = A[j][i] + (LAMBDA if i == j else 0.0)
+            t = A[j][i] + (lam if i == j else 0.0)
             Li = L[i]
             Lj = L[j]
             for k in range(j):
@@ -131,8 +138,8 @@ class Group:
                 Ai[j] = Ai[j] * fac
             self.b[i] = self.b[i] * fac
 
-    def solve(self):
-        self.theta = ridge_solve(self.A, self.b, self.n)
+    def solve(self, lam=LAMBDA):
+        self.theta = ridge_solve(self.A, self.b, self.n, lam)
 
     def predict(self, F):
         d = 0.0
@@ -161,17 +168,17 @@ class PixelAdapt:
             self.hist[key] = H
         return H
 
-    @staticmethod
-    def _table(H):
+    def _table(self, H):
         """§7.10: a context's table from its histogram."""
+        prior = SSE_PRIOR6 if self.A == 6 else SSE_PRIOR
         total = 0.0
         for j in range(SSE_BINS):
-            total = total + (H[j] + SSE_PRIOR)
+            total = total + (H[j] + prior)
         scale = 2.0 ** 24 / total
         T = [0]
         run = 0.0
         for j in range(SSE_BINS - 1):
-            run = run + (H[j] + SSE_PRIOR)
+            run = run + (H[j] + prior)
             T.append(math.floor(run * scale))
         T.append(2 ** 24)
         return T
@@ -202,18 +209,22 @@ class PixelAdapt:
         for c in range(3):
             g = self.groups[(s, c)]
             if g.dirty:
-                g.solve()
+                g.solve(LAMBDA6 if self.A == 6 else LAMBDA)
                 g.dirty = False
 
     def row_end(self, s):
+        dls, dtemp = DECAY_LS, DECAY_TEMP
+        if self.A == 6:  # §7.12
+            dls = DECAY_LS6_L1 if s >= 7 else DECAY_LS6
+            dtemp = DECAY_TEMP6
         for c in range(3):
-            self.groups[(s, c)].decay(DECAY_LS)
+            self.groups[(s, c)].decay(dls)
         for sb in range(6):
             for ab in range(4):
                 for c in range(3):
                     e = self._ctx((s, c, sb, ab))
-                    e[0] = e[0] * DECAY_TEMP
-                    e[1] = e[1] * DECAY_TEMP
+                    e[0] = e[0] * dtemp
+                    e[1] = e[1] * dtemp
 
     def features(self, s, T, c, y, x, m, xv, rv):
         known, res, err, w, h = self.known, self.res, self.err, self.w, self.h
@@ -313,7 +324,8 @@ class PixelAdapt:
         n = 256
         A = self.A
         w, M, g = prepare(n, logits, means, lss, shifts)
-        m, sd, vt = moments(n, w, M, g, A, RHO)
+        rho = RHO6 if A == 6 else RHO
+        m, sd, vt = moments(n, w, M, g, A, rho)
         F = self.features(s, T, c, y, x, m, xv, rv)
         grp = self.groups[(s, c)]
         d = grp.predict(F)
@@ -323,7 +335,7 @@ class PixelAdapt:
         if d < -lim:
             d = -lim
         madd = math.floor(d * 256 + 0.5)
-        if A == 5:  # §7.11 item 2
+        if A >= 5:  # §7.11 item 2
             act = ((((abs(F[25]) + abs(F[26])) + abs(F[27])) + abs(F[28])) + 2 * abs(F[29])) / 6
             if c >= 1:
                 act = act + ACT_PREV * abs(rv[c - 1])
@@ -336,14 +348,14 @@ class PixelAdapt:
         w2, M2, g2 = prepare(n, logits, means, lss, shifts, madd, lsadd)
         if A >= 2:
             center = 256 * m + madd
-            M2 = contract(n, M2, center, RHO)
+            M2 = contract(n, M2, center, rho)
         cdf = Cdf(n, w2, M2, g2)
         hs = None
         if A >= 4:
             dq = sum(1 for j in range(4) if d / (sd + 0.3) > SSE_D_EDGES[j])
             eq = sum(1 for j in range(5) if (F[25] + F[26]) / (sd + 0.3) > SSE_E_EDGES[j])
             hs = (self._hist((1, s, c, sb, dq)), self._hist((2, s, c, sb, eq)))
-            if A == 5 and c >= 1:  # §7.11 item 3
+            if A >= 5 and c >= 1:  # §7.11 item 3
                 pq = sum(1 for j in range(5) if rv[c - 1] / (sd + 0.3) > SSE_E_EDGES[j])
                 hs = hs + (self._hist((3, s, c, sb, pq)),)
             cdf = SseCdf(cdf, *[self._table(H) for H in hs])
@@ -359,7 +371,7 @@ class PixelAdapt:
         ee = r - d
         self.res[c][y][x] = r
         self.err[c][y][x] = ee
-        rv[c] = ee if self.A == 5 else r  # §7.6; §7.11 item 1
+        rv[c] = ee if self.A >= 5 else r  # §7.6; §7.11 item 1
         e[0] = e[0] + ee * ee
         e[1] = e[1] + vt
         wt = 1 / (sd * sd + 1)

@@ -65,9 +65,9 @@ class Model:
             raise L3CError("UNKNOWN_MODEL", "rgb_context")
         if not (isinstance(self.K, int) and not isinstance(self.K, bool) and 1 <= self.K <= 32):
             raise L3CError("UNKNOWN_MODEL", "K")
-        if self.adapt is not None and (self.adapt not in ("adapt-1", "adapt-2", "adapt-3", "adapt-4", "adapt-5") or self.rgb_context == "phase4"):
+        if self.adapt is not None and (self.adapt not in ("adapt-1", "adapt-2", "adapt-3", "adapt-4", "adapt-5", "adapt-6") or self.rgb_context == "phase4"):
             raise L3CError("UNKNOWN_MODEL", "adapt")
-        self.A = {None: 0, "adapt-1": 1, "adapt-2": 2, "adapt-3": 3, "adapt-4": 4, "adapt-5": 5}[self.adapt]
+        self.A = {None: 0, "adapt-1": 1, "adapt-2": 2, "adapt-3": 3, "adapt-4": 4, "adapt-5": 5, "adapt-6": 6}[self.adapt]
         if self.z3_cdf is not None:
             ok = isinstance(self.z3_cdf, list) and len(self.z3_cdf) == self.C
             for row in self.z3_cdf if ok else []:

@@ -23,7 +23,7 @@ from l3c.manifest import sha256
 from l3c.onnx_builder import GraphBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = [ROOT / "models/l3c-pyramid-v8", *sorted((ROOT / "test/fixtures/models").glob("tiny*"))]
+MODELS = [ROOT / "models/l3c-pyramid-v9", *sorted((ROOT / "test/fixtures/models").glob("tiny*"))]
 LEVELS = [
     ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
     ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,

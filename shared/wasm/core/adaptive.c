@@ -42,10 +42,10 @@ static inline int32_t nb_at(const Tile *t, int32_t y, int32_t x, int32_t oy, int
  * so that a column's elements, independent of each other, run side by side; the back
  * substitution goes element by element. Lc[k n + i] = L_ik (column-major).
  */
-static void solve(int32_t n, const double *A, const double *b, double *x) {
+static void solve(int32_t n, double lambda, const double *A, const double *b, double *x) {
   double Lc[NF * NF], s[NF], y[NF];
   for (int32_t j = 0; j < n; j++) {
-    s[j] = A[j * n + j] + ADAPT_LAMBDA;
+    s[j] = A[j * n + j] + lambda;
     for (int32_t i = j + 1; i < n; i++) s[i] = A[j * n + i] + 0.0;
     for (int32_t k = 0; k < j; k++) {
       const double *lk = Lc + k * n, ljk = lk[j];
@@ -280,6 +280,7 @@ static void row_sums(Group *g, const double *fw, const double *fs, int32_t N) {
  * (each sum in sample order), then A, b and the temperature statistics decay.
  */
 static void row_end(Tile *t, int32_t stage) {
+  const double decay = t->decayLs[stage], decayTemp = t->decayTemp;
   for (int32_t c = 0; c < 3; c++) {
     Group *g = &t->groups[stage * 3 + c];
     const int32_t N = t->rowN[c];
@@ -287,14 +288,14 @@ static void row_end(Tile *t, int32_t stage) {
     row_sums(g, fw, fs, N);
     t->rowN[c] = 0;
     for (int32_t i = 0; i < NF; i++) {
-      for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= ADAPT_DECAY_LS;
-      g->b[i] *= ADAPT_DECAY_LS;
+      for (int32_t j = i; j < NF; j++) g->A[i * NF + j] *= decay;
+      g->b[i] *= decay;
     }
   }
   TempCtx *tc = &t->temps[stage * 3 * NSB * NACT];
   for (int32_t i = 0; i < 3 * NSB * NACT; i++) {
-    tc[i].E *= ADAPT_DECAY_TEMP;
-    tc[i].S *= ADAPT_DECAY_TEMP;
+    tc[i].E *= decayTemp;
+    tc[i].S *= decayTemp;
   }
 }
 
@@ -306,11 +307,12 @@ static inline const double *sse_table(Tile *t, int32_t s) {
   if (t->sseDirty[s]) {
     const double *H = t->sseH + (uintptr_t)s * SSE_BINS;
     double total = 0, run = 0;
-    for (int32_t j = 0; j < SSE_BINS; j++) total += H[j] + ADAPT_SSE_PRIOR;
+    const double prior = t->ssePrior;
+    for (int32_t j = 0; j < SSE_BINS; j++) total += H[j] + prior;
     const double scale = 16777216.0 / total;
     T[0] = 0;
     for (int32_t j = 0; j < SSE_BINS - 1; j++) {
-      run += H[j] + ADAPT_SSE_PRIOR;
+      run += H[j] + prior;
       T[j + 1] = floor_(run * scale);
     }
     T[SSE_BINS] = 16777216.0;

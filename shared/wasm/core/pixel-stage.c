@@ -29,7 +29,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
       for (int32_t c = 0; c < 3; c++) {
         Group *g = &t->groups[stage * 3 + c];
         if (g->dirty) {
-          solve(NF, g->A, g->b, g->theta);
+          solve(NF, t->lambda, g->A, g->b, g->theta);
           g->dirty = 0;
         }
       }
@@ -57,7 +57,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
           prepare(&mx, 256, K, pp, c * K, plane3, 2 * plane3, sh, 0, 0);
           /* network mean and standard deviation, in pixel units; the variance the
              temperature compares with: adapt-1 the network's, adapt-2 the contracted one */
-          spread(&mx, t->adapt >= 2, ADAPT_RHO, &m, &sd, &vt);
+          spread(&mx, t->adapt >= 2, t->rho, &m, &sd, &vt);
           features(t, ptype, half, step, y, x, c, m, xv, eprev, F);
           g = &t->groups[stage * 3 + c];
           for (int32_t i = 0; i < NF; i++) d += g->theta[i] * F[i];
@@ -88,7 +88,7 @@ void EXPORT(l3c_code_stage)(int32_t decode, Coder *cd, Tile *t, int32_t stage, c
         }
         if (adapt) {
           readjust(&mx, madd, lsadd);
-          if (t->adapt >= 2) contract(&mx, ADAPT_RHO - 1.0, 256.0 * m + madd);
+          if (t->adapt >= 2) contract(&mx, t->rho - 1.0, 256.0 * m + madd);
           if (decode) hint(&mx, 256.0 * m + madd, vt, lsadd);
           if (t->adapt >= 4) {
             for (int32_t i = 0; i < 16; i++) mx.vc[i] = -1;

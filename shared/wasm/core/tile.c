@@ -43,6 +43,8 @@ typedef struct {
 
 typedef struct {
   int32_t w, h, W, H, adapt;
+  /* the pixel stages' constants (adapt-1..5: ADAPT_*; adapt-6: ADAPT6_*, SPEC.md §7.12) */
+  double lambda, decayLs[NSTAGES], decayTemp, rho, ssePrior;
   uint8_t *known;
   double *res;  /* network residuals r = v - m */
   double *err;  /* adapted residuals e = r - d */
@@ -62,7 +64,7 @@ typedef struct {
 } Tile;
 
 Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
-  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 5) return 0;
+  if (w < 1 || h < 1 || w > 4096 || h > 4096 || adapt < 0 || adapt > 6) return 0;
   Tile *t = l3c_alloc(sizeof(Tile));
   if (!t) return 0;
   t->w = w;
@@ -70,6 +72,12 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
   t->W = (w + 7) & ~7;
   t->H = (h + 7) & ~7;
   t->adapt = adapt;
+  const int32_t a6 = adapt >= 6;
+  t->lambda = a6 ? ADAPT6_LAMBDA : ADAPT_LAMBDA;
+  for (int32_t s = 0; s < NSTAGES; s++) t->decayLs[s] = a6 ? (s >= 7 ? ADAPT6_DECAY_LS1 : ADAPT6_DECAY_LS) : ADAPT_DECAY_LS;
+  t->decayTemp = a6 ? ADAPT6_DECAY_TEMP : ADAPT_DECAY_TEMP;
+  t->rho = a6 ? ADAPT6_RHO : ADAPT_RHO;
+  t->ssePrior = a6 ? ADAPT6_SSE_PRIOR : ADAPT_SSE_PRIOR;
   uint32_t plane = (uint32_t)t->W * t->H;
   t->known = l3c_alloc(3 * plane);
   if (!t->known) return 0;

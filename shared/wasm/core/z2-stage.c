@@ -22,7 +22,7 @@ void EXPORT(l3c_code_z2a)(int32_t decode, Coder *cd, const int32_t *p, int32_t C
     for (int32_t i = 0; i < ZF * ZF; i++) A[i] = 0;
     for (int32_t i = 0; i < ZF; i++) b[i] = th[i] = 0;
     for (int32_t y = 0; y < h; y++) {
-      if (y >= 1) solve(ZF, A, b, th);
+      if (y >= 1) solve(ZF, ADAPT_LAMBDA, A, b, th);
       for (int32_t x = 0; x < w; x++) {
         if (cd->err) return;
         const int32_t i = y * w + x;
