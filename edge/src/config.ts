@@ -21,7 +21,10 @@ export interface EdgeEnv {
   /** Backend base URL and bearer credential. */
   BACKEND_URL?: string;
   BACKEND_TOKEN?: string;
-  /** Model id of new encodings (part of cache keys for .l3c responses). */
+  /**
+   * The model new encodings use, by name or id as the backend knows it ("default", the
+   * default: the backend's own); part of cache keys for .l3c responses.
+   */
   MODEL_ID?: string;
   /** Cache-Control max-age for images, seconds (default 3600). */
   CACHE_MAX_AGE?: string;
@@ -54,6 +57,8 @@ export interface EdgeConfig {
   backendUrl: string;
   backendToken: string;
   modelId: string;
+  /** MODEL_ID as the backend is asked for it (undefined: its default). */
+  model?: string;
   maxAge: number;
   backendTimeoutMs: number;
   encodeTimeoutMs: number;
@@ -116,6 +121,7 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     backendUrl: backendUrl.replace(/\/+$/, ""),
     backendToken,
     modelId: o.text("MODEL_ID") ?? "default",
+    model: o.text("MODEL_ID") === "default" ? undefined : o.text("MODEL_ID"),
     maxAge: o.integer("CACHE_MAX_AGE", 0, 31_536_000, 3600),
     backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 900_000, 300_000),
     encodeTimeoutMs: o.integer("ENCODE_TIMEOUT_MS", 100, 840_000, 600_000),

@@ -4,8 +4,9 @@ import { HookConfigError, hookCoreConfigFromEnv, lambdaHookConfigFromEnv, s3Regi
 const base = { L3C_BACKEND_URL: "http://127.0.0.1:1", L3C_BACKEND_TOKEN: "t".repeat(20) };
 
 describe("hook configuration from the environment", () => {
-  it("defaults: backend verification, URL-encoded event keys", () => {
+  it("defaults: backend verification, URL-encoded event keys, the backend's model", () => {
     const c = hookCoreConfigFromEnv(base);
+    expect(c.model).toBeUndefined();
     expect(c).toMatchObject({
       verify: "backend",
       eventKeys: "url",
@@ -21,8 +22,15 @@ describe("hook configuration from the environment", () => {
       HOOKS_EVENT_KEYS: "raw",
       HOOKS_ATTEMPTS: "2",
       HOOKS_BACKOFF_MS: "10",
+      HOOKS_MODEL: "l3c-fast-v1",
     });
-    expect(c).toMatchObject({ verify: "decode", eventKeys: "raw", attempts: 2, backoffMs: 10 });
+    expect(c).toMatchObject({
+      verify: "decode",
+      eventKeys: "raw",
+      attempts: 2,
+      backoffMs: 10,
+      model: "l3c-fast-v1",
+    });
   });
 
   it.each([

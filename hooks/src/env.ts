@@ -4,7 +4,8 @@
  * bulk` read from the environment: L3C_BACKEND_URL, L3C_BACKEND_TOKEN, S3_ENDPOINT
  * (S3-compatible servers; unset on AWS), S3_REGION (default AWS_REGION, else us-east-1),
  * HOOKS_DEAD_LETTER_FILE (JSON lines, default dead-letter.jsonl), HOOKS_VERIFY (backend,
- * default, or decode: see verified-stream.ts), HOOKS_EVENT_KEYS (url, default, or raw:
+ * default, or decode: see verified-stream.ts), HOOKS_MODEL (the model to encode with, by
+ * name or id as the backend knows it; default: the backend's own), HOOKS_EVENT_KEYS (url, default, or raw:
  * see events.ts), HOOKS_ATTEMPTS (default 4) and HOOKS_BACKOFF_MS (default 500) for
  * transient failures; AWS credentials as the AWS SDK reads them. The Lambda handler's
  * defaults differ (lambdaHookConfigFromEnv).
@@ -42,6 +43,7 @@ export function hookCoreConfigFromEnv(env: NodeJS.ProcessEnv): HookConfig {
     s3: s3ClientFromEnv(env),
     backendUrl: o.required("L3C_BACKEND_URL"),
     backendToken: o.required("L3C_BACKEND_TOKEN"),
+    model: o.text("HOOKS_MODEL"),
     verify: o.oneOf<VerifyMode>("HOOKS_VERIFY", ["backend", "decode"], "backend"),
     eventKeys: o.oneOf<EventKeyEncoding>("HOOKS_EVENT_KEYS", ["url", "raw"], "url"),
     attempts: o.integer("HOOKS_ATTEMPTS", 1, 100),

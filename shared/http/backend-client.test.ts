@@ -45,6 +45,12 @@ describe("the backend client", () => {
     expect((init!.headers as Record<string, string>).Authorization).toBe(`Bearer ${target.backendToken}`);
   });
 
+  it("asks for the target's model by name when it has one", async () => {
+    const f = answer(new Response(stream));
+    await backendEncode({ ...target, model: "l3c fast/1" }, image);
+    expect(f.mock.calls[0][0]).toBe("http://backend.test/v1/encode?model=l3c%20fast%2F1");
+  });
+
   it("tells an unattested stream and a broken attestation apart", async () => {
     answer(new Response(stream));
     expect(await backendEncode(target, image)).toMatchObject({ attested: false, verified: false });

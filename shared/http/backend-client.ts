@@ -25,6 +25,8 @@ export interface BackendTarget {
   backendToken: string;
   /** Per request, ms (default 300000: an encode verifies by decoding). */
   backendTimeoutMs?: number;
+  /** The model encodes use, by name or id as the backend knows it (default: the backend's own). */
+  model?: string;
 }
 
 /**
@@ -128,7 +130,8 @@ export interface EncodeAnswer {
 
 /** The stream for `image` (any format the backend reads), with its attestation checked. */
 export async function backendEncode(t: BackendTarget, image: Uint8Array): Promise<EncodeAnswer> {
-  const r = await post(t, "/v1/encode", image, "image/vnd.l3c");
+  const query = t.model ? `?model=${encodeURIComponent(t.model)}` : "";
+  const r = await post(t, `/v1/encode${query}`, image, "image/vnd.l3c");
   const stream = await bytesOf(r, "encode");
   const digest = r.headers.get(CONTENT_DIGEST_HEADER);
   if (digest && !digestMatches(digest, await sha256(stream)))
