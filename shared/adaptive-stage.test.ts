@@ -248,38 +248,67 @@ describe("adaptive stage adapt-3 (the z2 stage)", () => {
   });
 });
 
+/**
+ * One pixel stage (`index`, step 1) of a w x h tile whose network gives every sub-pixel
+ * the same logistic (Q8 mean `256 mean`, Q7 log-scale `logScale`); sub-pixel i is
+ * `pixel(i, r)`, r a fresh pseudo-random number from `seed`. `code` encodes the stage
+ * under a scheme, `decode` decodes bytes back to the pixels.
+ */
+function oneStage(
+  w: number,
+  h: number,
+  index: number,
+  mean: number,
+  logScale: number,
+  seed: number,
+  pixel: (i: number, r: number) => number,
+) {
+  const params = new Int32Array(w * h * 12);
+  const rgb = new Uint8Array(w * h * 3);
+  let a = seed;
+  for (let i = 0; i < w * h; i++)
+    for (let c = 0; c < 3; c++) {
+      params[i * 12 + 3 + c] = 256 * mean;
+      params[i * 12 + 6 + c] = logScale;
+      a = (a * 1103515245 + 12345) % 2 ** 31;
+      rgb[i * 3 + c] = pixel(i, a);
+    }
+  const geo = { index, step: 1, oy: 0, ox: 0 };
+  return {
+    rgb,
+    code(adapt: number): Uint8Array {
+      const enc = tsCore.encoder({ width: w, height: h, adapt, symbols: 3 * w * h });
+      enc.stage(geo, params, 1, rgb.slice());
+      return enc.finish();
+    },
+    decode(bytes: Uint8Array, adapt: number): Uint8Array {
+      const back = new Uint8Array(rgb.length);
+      tsCore.decoder(bytes, { width: w, height: h, adapt }).stage(geo, params, 1, back);
+      return back;
+    },
+  };
+}
+
 describe("adaptive stage adapt-4 (secondary estimation)", () => {
   // One stage of 64 x 64 pixels whose network says "a logistic at 128, scale 3" while the
   // pixels sit at 128 - 6 or 128 + 6: no shift or temperature fits two peaks, the maps of
   // the coded shares do
-  const w = 64;
-  const h = 64;
-  const params = new Int32Array(w * h * 12);
-  const rgb = new Uint8Array(w * h * 3);
-  let a = 7;
-  for (let i = 0; i < w * h; i++)
-    for (let c = 0; c < 3; c++) {
-      params[i * 12 + c] = 0;
-      params[i * 12 + 3 + c] = 256 * 128;
-      params[i * 12 + 6 + c] = 141; // 128 ln 3
-      a = (a * 1103515245 + 12345) % 2 ** 31;
-      rgb[i * 3 + c] = 128 + (a % 2 === 0 ? -6 : 6) + ((a >> 8) % 3) - 1;
-    }
-  const geo = { index: 0, step: 1, oy: 0, ox: 0 };
-  const code = (adapt: number) => {
-    const enc = tsCore.encoder({ width: w, height: h, adapt, symbols: 3 * w * h });
-    enc.stage(geo, params, 1, rgb.slice());
-    return enc.finish();
-  };
+  // (log-scale 141 = 128 ln 3)
+  const { rgb, code, decode } = oneStage(
+    64,
+    64,
+    0,
+    128,
+    141,
+    7,
+    (_, a) => 128 + (a % 2 === 0 ? -6 : 6) + ((a >> 8) % 3) - 1,
+  );
 
   it("learns a shape the network's mixture lacks: fewer bytes than adapt-3, and they decode", () => {
     const b3 = code(3);
     const b4 = code(4);
     expect(b4.length).toBeLessThan(0.85 * b3.length);
-    const dec = tsCore.decoder(b4, { width: w, height: h, adapt: 4 });
-    const back = new Uint8Array(rgb.length);
-    dec.stage(geo, params, 1, back);
-    expect(Buffer.from(back).equals(Buffer.from(rgb))).toBe(true);
+    expect(Buffer.from(decode(b4, 4)).equals(Buffer.from(rgb))).toBe(true);
   });
 
   it("starts from the identity map: the first symbol costs what adapt-3 gives it, within rounding", () => {
@@ -312,31 +341,19 @@ describe("adaptive stage adapt-6 (adapt-5 retuned)", () => {
   });
 
   it("codes other bytes than adapt-5 from the same tile, and they decode to the pixels", () => {
-    const w = 48;
-    const h = 40;
-    const params = new Int32Array(w * h * 12);
-    const rgb = new Uint8Array(w * h * 3);
-    let a = 11;
-    for (let i = 0; i < w * h; i++)
-      for (let c = 0; c < 3; c++) {
-        params[i * 12 + 3 + c] = 256 * 120;
-        params[i * 12 + 6 + c] = 200;
-        a = (a * 1103515245 + 12345) % 2 ** 31;
-        rgb[i * 3 + c] = 110 + ((i % w) >> 2) + (a % 5);
-      }
-    // a level-1 stage (index 7), so that both the decay and the other constants apply
-    const geo = { index: 7, step: 1, oy: 0, ox: 0 };
-    const code = (adapt: number) => {
-      const enc = tsCore.encoder({ width: w, height: h, adapt, symbols: 3 * w * h });
-      enc.stage(geo, params, 1, rgb.slice());
-      return enc.finish();
-    };
+    // a level-1 stage index (7): adapt-6 decays its rows by 0.93
+    const { rgb, code, decode } = oneStage(
+      48,
+      40,
+      7,
+      120,
+      200,
+      11,
+      (i, a) => 110 + ((i % 48) >> 2) + (a % 5),
+    );
     const b5 = code(5);
     const b6 = code(6);
     expect(Buffer.from(b6).equals(Buffer.from(b5))).toBe(false);
-    const dec = tsCore.decoder(b6, { width: w, height: h, adapt: 6 });
-    const back = new Uint8Array(rgb.length);
-    dec.stage(geo, params, 1, back);
-    expect(Buffer.from(back).equals(Buffer.from(rgb))).toBe(true);
+    expect(Buffer.from(decode(b6, 6)).equals(Buffer.from(rgb))).toBe(true);
   });
 });
