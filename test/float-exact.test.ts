@@ -96,6 +96,7 @@ async function decodeAll(runtime: Runtime, threads: number) {
   expect(withForms).toEqual(
     expect.arrayContaining([
       "model-l3c-pyramid-v9-rgb",
+      "model-l3c-fast-v1-rgb",
       "model-l3c-pyramid-v8-rgb",
       "model-l3c-pyramid-v7-rgb",
       "model-l3c-pyramid-v6-rgb",

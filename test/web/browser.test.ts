@@ -32,6 +32,7 @@ let browser: Browser;
 const small = syntheticImage(96, 80, 3, 5);
 let smallRgba: number[];
 let crop: { rgba: number[]; png: Buffer; stream: Uint8Array };
+let fastCrop: typeof crop;
 
 function rgba(data: Uint8Array, channels: number): number[] {
   const out: number[] = [];
@@ -45,15 +46,21 @@ async function put(key: string, body: Uint8Array, type: string) {
   );
 }
 
-/** A 320 x 192 crop (two tiles of the default 256) of kodim23, or a synthetic one without datasets. */
-async function realModelCrop() {
+/**
+ * A 320 x 192 crop (two tiles of the default 256) of kodim23, or a synthetic one without
+ * datasets, and its stream by a real model (the default unless named).
+ */
+async function realModelCrop(model?: string) {
   const img = existsSync(KODIM23)
     ? await sharp(KODIM23).extract({ left: 300, top: 200, width: 320, height: 192 }).raw().toBuffer()
     : syntheticImage(320, 192, 3, 9).data;
   const codec = await Codec.create({ modelsDir: join(ROOT, "models") });
   try {
-    const r = await codec.encode({ width: 320, height: 192, channels: 3, data: new Uint8Array(img) });
-    expect(r.model.name).toBe(defaultModelName());
+    const r = await codec.encode(
+      { width: 320, height: 192, channels: 3, data: new Uint8Array(img) },
+      { model },
+    );
+    expect(r.model.name).toBe(model ?? defaultModelName());
     const png = await sharp(img, { raw: { width: 320, height: 192, channels: 3 } })
       .png()
       .toBuffer();
@@ -82,6 +89,9 @@ beforeAll(async () => {
   crop = await realModelCrop();
   await put("photos/crop.png", crop.png, "image/png");
   await put("photos/crop.png.l3c", crop.stream, "image/vnd.l3c"); // the edge serves a stored stream as is
+  fastCrop = await realModelCrop("l3c-fast-v1");
+  await put("photos/crop-fast.png", fastCrop.png, "image/png");
+  await put("photos/crop-fast.png.l3c", fastCrop.stream, "image/vnd.l3c");
   mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
@@ -174,6 +184,18 @@ describe("Chromium: l3c decoded in the page", () => {
     const page = await open(`<l3c-img id="c" src="/images/photos/crop.png"></l3c-img>`);
     expect(await settled(page, "#c")).toBe("l3c");
     expect(await page.evaluate(pagePixels, ["#c", crop.rgba] as [string, number[]])).toEqual({
+      width: 320,
+      height: 192,
+      differing: 0,
+      first: -1,
+    });
+    await page.close();
+  });
+
+  it("<l3c-img> decodes the fast model's stream (models/l3c-fast-v1: K = 5, narrower networks), pixels identical", async () => {
+    const page = await open(`<l3c-img id="f" src="/images/photos/crop-fast.png"></l3c-img>`);
+    expect(await settled(page, "#f")).toBe("l3c");
+    expect(await page.evaluate(pagePixels, ["#f", fastCrop.rgba] as [string, number[]])).toEqual({
       width: 320,
       height: 192,
       differing: 0,
