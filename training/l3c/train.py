@@ -63,6 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
     p.add_argument("--z1-mode", action="store_true",
                    help="train D(1) on z(1) at the mode of its prior (the encoder policy of adaptive models)")
+    p.add_argument("--z-weight", type=float, default=1.0,
+                   help="weight of z's bits in the loss (logged bpsp stays the true one); above 1 steers the "
+                        "networks away from side information that the adaptive stage would recover anyway")
     p.add_argument("--no-progress", action="store_true")
     return p.parse_args(argv)
 
@@ -163,8 +166,8 @@ def main(argv=None) -> int:
         model.train()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             bits_x, bits_z = fwd(x)
-        loss = (bits_x + bits_z).sum() / x.numel()
-        bpsp = float(loss.detach())
+        bpsp = float((bits_x + bits_z).detach().sum()) / x.numel()
+        loss = (bits_x + a.z_weight * bits_z).sum() / x.numel()  # z_weight 1.0: exactly the bpsp
         opt.zero_grad(set_to_none=True)
         # Spike guard: a batch whose loss jumps far above the running average (a z
         # distribution gone sharp where z moved) is skipped instead of applied; such

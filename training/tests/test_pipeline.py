@@ -49,6 +49,15 @@ def _train(data, out, steps, extra=()):
                            "--total-steps", "10", "--max-steps", str(steps), "--minutes", "10", *TINY, *extra])
 
 
+def test_a_z_weight_changes_the_step_and_1_is_the_default(data, tmp_path):
+    runs = {}
+    for name, extra in [("default", []), ("one", ["--z-weight", "1"]), ("three", ["--z-weight", "3"])]:
+        assert _train(data, tmp_path / name, 1, extra) == 0
+        runs[name] = checkpoints.read_checkpoint(tmp_path / name / "checkpoint.pt")["model"]
+    assert all(torch.equal(runs["default"][k], runs["one"][k]) for k in runs["default"])
+    assert not all(torch.equal(runs["default"][k], runs["three"][k]) for k in runs["default"])
+
+
 def test_missing_data_folder_is_a_clear_error(tmp_path, capsys):
     assert l3c_train.main(["--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), *TINY]) == 2
     assert "training data folder not found" in capsys.readouterr().err
