@@ -1,8 +1,8 @@
 /**
- * `npm run bench:web -- [image.png] [runs] [--graph-form=int|float-exact] [--model=<name>]`: decode time of one image's `.l3c` in
+ * `npm run bench:web -- [image.png] [runs] [--graph-form int|float-exact]`: decode time of one image's `.l3c` in
  * headless Chromium (Debian's, playwright-core) through the edge, as a page would:
  * `decodeL3c(url)` fetches `?codec=l3c` and decodes it in Web Workers with
- * onnxruntime-web (wasm). The stream is encoded here with the default model or --model (verified),
+ * onnxruntime-web (wasm). The stream is encoded here with the default model (verified),
  * the first decode's pixels are checked against the image before anything is timed.
  * "cold" is a fresh page's first decode (worker start, wasm compile, model fetch and
  * sessions included); "warm" the median of the later ones on that page. "first paint" is
@@ -18,8 +18,7 @@ import { launchChromium } from "../harness/chromium.js";
 import { startWebEnv } from "../harness/web-env.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const args = process.argv.slice(2).filter((a) => !a.startsWith("--graph-form=") && !a.startsWith("--model="));
-const model = process.argv.find((a) => a.startsWith("--model="))?.slice("--model=".length);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--graph-form="));
 const graphForm = process.argv.find((a) => a.startsWith("--graph-form="))?.slice("--graph-form=".length);
 if (graphForm !== undefined && graphForm !== "int" && graphForm !== "float-exact")
   throw new Error(`Expected int or float-exact for --graph-form but received ${graphForm}`);
@@ -28,10 +27,12 @@ const runs = Number(args[1] ?? 3);
 
 const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const codec = await Codec.create({ modelsDir: join(ROOT, "models"), workers: 2 });
-const enc = await codec.encode(
-  { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) },
-  { model },
-);
+const enc = await codec.encode({
+  width: info.width,
+  height: info.height,
+  channels: 3,
+  data: new Uint8Array(data),
+});
 await codec.close();
 const rgba = new Uint8Array(info.width * info.height * 4);
 for (let i = 0, o = 0; i < data.length; i += 3, o += 4) rgba.set([data[i], data[i + 1], data[i + 2], 255], o);
