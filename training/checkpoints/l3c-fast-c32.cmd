@@ -28,3 +28,13 @@ T=/tmp/fastdraft && mkdir -p $T
 .venv/bin/python -m l3c.z3prior --model $T/fd-export --name l3c-fastdraft-nostage
 .venv/bin/python -m l3c.derive --model $T/l3c-fastdraft-nostage --name l3c-fast-v1 --set adapt=adapt-6   # model id 4a953131...
 mv $T/l3c-fast-v1 ../models/ && .venv/bin/python -m l3c.float_exact ../models/l3c-fast-v1
+#
+# z weight (2026-12-08, after l3c-fast-v1 shipped): the step-3000 networks fine-tuned 400 steps with z's bits counted twice
+# (committed as checkpoints/l3c-fast-c32-zw2-step400.pt; float val 4.0718), 10 QAT steps, export, z3 table, adapt-6:
+mkdir -p runs/fastz
+.venv/bin/python -m l3c.train --out runs/fastz --init-from checkpoints/l3c-fast-c32-step3000.pt --z-weight 2 --z1-mode --rgb-context pyramid --Cf 32 --B 2 --K 5 --minutes 7 --total-steps 400 --small-crop-frac 0 --crop 128 --batch 16 --lr 1.5e-4 --warmup 20 --eval-every 100 --ckpt-every 100 --val-crop 256 --threads 2 --no-progress
+#   (then qat --max-steps 10 as above, export, z3prior, derive adapt-6, stage_cache.py --set val --limit 20, product.py ADAPT=0,6 LIMIT=20)
+# First 20 validation files, real bytes (pixels + z), with adapt-6:
+#   step 596 (shipped) 3.6802 (z 0.104); step 3000 3.6877 (z 0.153); step 3000 + 400 steps at z weight 2: 3.6770 (z 0.133) -0.09%
+#   without the stage: 4.3302 / 4.1554 / 4.2100. The z weight works in the expected direction; not shipped yet (Kodak and
+#   the whole split unmeasured). Next: a longer run at z weight 2-3 from the step-596 or step-3000 state.
