@@ -94,8 +94,10 @@ export const ADAPT6 = Object.freeze({
   LAMBDA: 20,
   /** per-row decay of A and b in the base stage and levels 3 and 2 (stages 0-6) */
   DECAY_LS: 0.95,
-  /** per-row decay of A and b in level 1 (stages 7-9) */
+  /** per-row decay of A and b in level 1 (stages LEVEL1..STAGES-1) */
   DECAY_LS1: 0.93,
+  /** the first stage of level 1 (SPEC.md §4.4: base, then levels 3, 2, 1 of 3 phases each) */
+  LEVEL1: 7,
   DECAY_TEMP: 0.98,
   RHO: 0.4,
   SSE_PRIOR: 2,
@@ -116,7 +118,9 @@ export function tuning(scheme: number): Tuning {
   if (scheme >= 6) {
     return {
       lambda: ADAPT6.LAMBDA,
-      decayLs: Array.from({ length: ADAPT.STAGES }, (_, s) => (s >= 7 ? ADAPT6.DECAY_LS1 : ADAPT6.DECAY_LS)),
+      decayLs: Array.from({ length: ADAPT.STAGES }, (_, s) =>
+        s >= ADAPT6.LEVEL1 ? ADAPT6.DECAY_LS1 : ADAPT6.DECAY_LS,
+      ),
       decayTemp: ADAPT6.DECAY_TEMP,
       rho: ADAPT6.RHO,
       ssePrior: ADAPT6.SSE_PRIOR,

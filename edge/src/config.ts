@@ -98,6 +98,7 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
     throw new EdgeConfigError(`BACKEND_URL is not a URL: ${backendUrl}`);
   }
   const backendToken = o.required("BACKEND_TOKEN");
+  const modelId = o.text("MODEL_ID") ?? "default";
   const flights = env.KEY_FLIGHT as { idFromName?: unknown } | undefined;
   if (typeof flights?.idFromName !== "function")
     throw new EdgeConfigError("KEY_FLIGHT must be bound to the KeyFlight Durable Object class");
@@ -120,8 +121,8 @@ export function loadEdgeConfig(env: EdgeEnv): EdgeConfig {
         : undefined,
     backendUrl: backendUrl.replace(/\/+$/, ""),
     backendToken,
-    modelId: o.text("MODEL_ID") ?? "default",
-    model: o.text("MODEL_ID") === "default" ? undefined : o.text("MODEL_ID"),
+    modelId,
+    model: modelId === "default" ? undefined : modelId,
     maxAge: o.integer("CACHE_MAX_AGE", 0, 31_536_000, 3600),
     backendTimeoutMs: o.integer("BACKEND_TIMEOUT_MS", 100, 900_000, 300_000),
     encodeTimeoutMs: o.integer("ENCODE_TIMEOUT_MS", 100, 840_000, 600_000),

@@ -54,6 +54,7 @@ writeFileSync(
     `#define ADAPT6_LAMBDA ${dbl(ADAPT6.LAMBDA)}\n#define ADAPT6_DECAY_LS ${dbl(ADAPT6.DECAY_LS)}\n` +
     `#define ADAPT6_DECAY_LS1 ${dbl(ADAPT6.DECAY_LS1)}\n#define ADAPT6_DECAY_TEMP ${dbl(ADAPT6.DECAY_TEMP)}\n` +
     `#define ADAPT6_RHO ${dbl(ADAPT6.RHO)}\n#define ADAPT6_SSE_PRIOR ${dbl(ADAPT6.SSE_PRIOR)}\n` +
+    `#define ADAPT6_LEVEL1 ${ADAPT6.LEVEL1}\n` +
     arr("double", "ADAPT_TAU_U", ADAPT_TAU_U, dbl) +
     arr("double", "ADAPT_SD_EDGES", ADAPT.SD_EDGES, dbl) +
     arr("double", "ADAPT_ACT_EDGES", ADAPT.ACT_EDGES, dbl) +

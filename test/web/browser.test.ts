@@ -87,11 +87,14 @@ beforeAll(async () => {
     await put(`${key}.l3c`, tinyStream, "image/vnd.l3c");
   }
   crop = await realModelCrop();
-  await put("photos/crop.png", crop.png, "image/png");
-  await put("photos/crop.png.l3c", crop.stream, "image/vnd.l3c"); // the edge serves a stored stream as is
   fastCrop = await realModelCrop("l3c-fast-v1");
-  await put("photos/crop-fast.png", fastCrop.png, "image/png");
-  await put("photos/crop-fast.png.l3c", fastCrop.stream, "image/vnd.l3c");
+  for (const [name, c] of [
+    ["crop", crop],
+    ["crop-fast", fastCrop],
+  ] as const) {
+    await put(`photos/${name}.png`, c.png, "image/png");
+    await put(`photos/${name}.png.l3c`, c.stream, "image/vnd.l3c"); // the edge serves a stored stream as is
+  }
   mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
@@ -180,22 +183,13 @@ describe("Chromium: l3c decoded in the page", () => {
     await page.close();
   });
 
-  it("<l3c-img> decodes the real default model (models/default, two tiles), pixels identical", async () => {
-    const page = await open(`<l3c-img id="c" src="/images/photos/crop.png"></l3c-img>`);
+  it.each([
+    ["the real default model (models/default, two tiles)", "crop", () => crop],
+    ["the fast model's stream (models/l3c-fast-v1: K = 5, narrower networks)", "crop-fast", () => fastCrop],
+  ])("<l3c-img> decodes %s, pixels identical", async (_, name, expected) => {
+    const page = await open(`<l3c-img id="c" src="/images/photos/${name}.png"></l3c-img>`);
     expect(await settled(page, "#c")).toBe("l3c");
-    expect(await page.evaluate(pagePixels, ["#c", crop.rgba] as [string, number[]])).toEqual({
-      width: 320,
-      height: 192,
-      differing: 0,
-      first: -1,
-    });
-    await page.close();
-  });
-
-  it("<l3c-img> decodes the fast model's stream (models/l3c-fast-v1: K = 5, narrower networks), pixels identical", async () => {
-    const page = await open(`<l3c-img id="f" src="/images/photos/crop-fast.png"></l3c-img>`);
-    expect(await settled(page, "#f")).toBe("l3c");
-    expect(await page.evaluate(pagePixels, ["#f", fastCrop.rgba] as [string, number[]])).toEqual({
+    expect(await page.evaluate(pagePixels, ["#c", expected().rgba] as [string, number[]])).toEqual({
       width: 320,
       height: 192,
       differing: 0,

@@ -74,7 +74,7 @@ Tile *EXPORT(l3c_tile_new)(int32_t w, int32_t h, int32_t adapt) {
   t->adapt = adapt;
   const int32_t a6 = adapt >= 6;
   t->lambda = a6 ? ADAPT6_LAMBDA : ADAPT_LAMBDA;
-  for (int32_t s = 0; s < NSTAGES; s++) t->decayLs[s] = a6 ? (s >= 7 ? ADAPT6_DECAY_LS1 : ADAPT6_DECAY_LS) : ADAPT_DECAY_LS;
+  for (int32_t s = 0; s < NSTAGES; s++) t->decayLs[s] = a6 ? (s >= ADAPT6_LEVEL1 ? ADAPT6_DECAY_LS1 : ADAPT6_DECAY_LS) : ADAPT_DECAY_LS;
   t->decayTemp = a6 ? ADAPT6_DECAY_TEMP : ADAPT_DECAY_TEMP;
   t->rho = a6 ? ADAPT6_RHO : ADAPT_RHO;
   t->ssePrior = a6 ? ADAPT6_SSE_PRIOR : ADAPT_SSE_PRIOR;
