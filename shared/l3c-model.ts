@@ -15,7 +15,9 @@
  *    integers: 0 = cdf[0] < cdf[1] < ... < cdf[L] = 65536), else the uniform CDF
  *    cdf[i] = floor(i 65536 / L). (A table is part of the model, hence of its id.)
  * 2. z2: C x H/4 x W/4 symbols, same order, mixture CDFs (n = L) from `dec3(z3)`.
- * 3. z1: C x H/2 x W/2 symbols, mixture CDFs from `dec2(z2, f3)`.
+ * 3. z1: C x H/2 x W/2 symbols, mixture CDFs from `dec2(z2, f3)`; none with `"z1": "none"`
+ *    in the config: then `dec2` has no z1_params and `dec1` sees the level floor((L - 1) / 2)
+ *    at every position (a model trained so; its decoder runs no z1 prior).
  * 4. pixels, in stages. A stage runs one head graph on features f and pixel planes pix
  *    (3 planes, R G B, per earlier phase; value 128 outside the tile) and codes, for each
  *    grid position (y, x) in raster order whose pixel (y step + oy, x step + ox) lies
@@ -79,9 +81,14 @@ export interface ModelConfig {
   rgb_context: string;
   /** Static per-channel CDFs of z3 (see the module doc); uniform when absent. */
   z3_cdf?: number[][];
-  /** The adaptive stage ("adapt-1", "adapt-2" or "adapt-3", adaptive-stage.ts); none when absent. */
+  /** The adaptive stage ("adapt-1" ... "adapt-6", adaptive-stage.ts); none when absent. */
   adapt?: string;
+  /** "coded" (as when absent) or "none": z1 is not in the stream (see the module doc). */
+  z1?: string;
 }
+
+/** The values of the config's `z1` (absent: "coded"). */
+export const Z1_FORMS = ["coded", "none"] as const;
 
 export const PHASES: ReadonlyArray<readonly [number, number]> = [
   [0, 0],
@@ -142,6 +149,8 @@ export class L3cTileModel {
    * encoder's behaviour (and their vectors).
    */
   readonly z1Mode: boolean;
+  /** z1 is coded (config `z1` absent or "coded"); else dec1 sees the middle level. */
+  readonly z1Coded: boolean;
   /** Observer of every integer parameter tensor (tests compare CDF inputs across runtimes). */
   onParams?: (what: string, params: Int32Array) => void;
 
@@ -151,6 +160,12 @@ export class L3cTileModel {
     }
     if (!(Number.isInteger(cfg.K) && cfg.K >= 1 && cfg.K <= MAX_COMPONENTS)) {
       throw new L3cError("UNKNOWN_MODEL", `K=${cfg.K} outside [1, ${MAX_COMPONENTS}]`);
+    }
+    if (cfg.z1 !== undefined && !(Z1_FORMS as readonly unknown[]).includes(cfg.z1)) {
+      throw new L3cError(
+        "UNKNOWN_MODEL",
+        `z1 ${JSON.stringify(cfg.z1)} is not one of ${Z1_FORMS.join(", ")}`,
+      );
     }
     const scheme = adaptScheme(cfg.adapt);
     if (scheme === undefined || (scheme > 0 && cfg.rgb_context !== "pyramid")) {
@@ -165,6 +180,7 @@ export class L3cTileModel {
     this.core = core;
     this.adapt = scheme;
     this.z1Mode = scheme > 0;
+    this.z1Coded = cfg.z1 !== "none";
     this.z3Cdf = z3Cdfs(cfg);
   }
 
@@ -205,9 +221,14 @@ export class L3cTileModel {
     });
     const hw1 = (H >> 1) * (W >> 1);
     const f2 = expectOutput(o2, "f2", "uint8", Cf * hw1);
-    const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
-    this.onParams?.("z1", z1p);
-    const z1 = codeZ(1, z[0].length && this.z1Mode ? this.core.zMode(z1p, C, K, L, hw1) : z[0], z1p, hw1);
+    let z1: Uint8Array;
+    if (this.z1Coded) {
+      const z1p = expectOutput(o2, "z1_params", "int32", 3 * C * K * hw1).data as Int32Array;
+      this.onParams?.("z1", z1p);
+      z1 = codeZ(1, z[0].length && this.z1Mode ? this.core.zMode(z1p, C, K, L, hw1) : z[0], z1p, hw1);
+    } else {
+      z1 = new Uint8Array(C * hw1).fill((L - 1) >> 1);
+    }
     let f1Once: Promise<Uint8Array> | undefined;
     const f1 = () =>
       (f1Once ??= this.runner
@@ -294,7 +315,8 @@ export class L3cTileModel {
     for (const zs of z)
       for (let i = 0; i < zs.length; i++) if (zs[i] >= L) throw new L3cError("UNKNOWN_MODEL", "z level");
     const symbols =
-      3 * width * height + C * ((H >> 1) * (W >> 1) + (H >> 2) * (W >> 2) + (H >> 3) * (W >> 3));
+      3 * width * height +
+      C * ((this.z1Coded ? (H >> 1) * (W >> 1) : 0) + (H >> 2) * (W >> 2) + (H >> 3) * (W >> 3));
     const coder = this.core.encoder({ width, height, adapt: this.adapt, symbols });
     try {
       this.codeZ3(coder, z[2], H, W);

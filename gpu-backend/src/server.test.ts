@@ -78,6 +78,7 @@ describe("backend service", () => {
       "tiny-adapt5",
       "tiny-adapt6",
       "tiny-phase4",
+      "tiny-z1none",
     ]);
     const api = await (await fetch(`${base}/openapi.json`)).json();
     expect(Object.keys(api.paths)).toContain("/v1/encode");
@@ -209,7 +210,7 @@ describe("backend service", () => {
     expect((await r.json()).error).toEqual({
       code: "UNKNOWN_MODEL",
       message:
-        "unknown model nope: expected one of tiny, tiny-adapt, tiny-adapt2, tiny-adapt3, tiny-adapt4, tiny-adapt5, tiny-adapt6, tiny-phase4 or a model id",
+        "unknown model nope: expected one of tiny, tiny-adapt, tiny-adapt2, tiny-adapt3, tiny-adapt4, tiny-adapt5, tiny-adapt6, tiny-phase4, tiny-z1none or a model id",
     });
     // A model named by its id still encodes.
     const id = (await (await fetch(`${base}/readyz`)).json()).models[1].id;

@@ -138,6 +138,42 @@ describe("codec with the tiny fixture model", () => {
     },
   );
 
+  it('without z1 (config z1 "none": dec2 has no z1 prior), across runtimes and entropy cores', async () => {
+    const img = syntheticImage(150, 70, 3, 6);
+    const streams = await crossCheck(img, 64, "tiny-z1none");
+    expect(new Set([...streams.values()].map((b) => Buffer.from(b).toString("hex"))).size).toBe(1);
+    // the stream holds no z1 symbols: shorter than the same untrained networks' with z1 coded
+    const opts = { tileSize: 64, verify: false, storedFallback: false } as const;
+    const coded = await codecs.get(key(SETUPS[0]))!.encode(img, { ...opts, model: "tiny-adapt6" });
+    expect(streams.get(key(SETUPS[0]))!.length).toBeLessThan(coded.bytes.length);
+  });
+
+  it.each([
+    ["mode", 'z1 "mode" is not one of coded, none'],
+    [null, "z1 null is not one of coded, none"],
+  ])("refuses a model whose config z1 is %j", async (z1, detail) => {
+    const dir = mkdtempSync(join(tmpdir(), "l3c-z1-"));
+    try {
+      const src = join(FIXTURES, "tiny-z1none");
+      const manifest = JSON.parse(readFileSync(join(src, "manifest.json"), "utf8"));
+      mkdirSync(join(dir, "bad"));
+      for (const f of Object.values(manifest.files) as Array<{ file: string }>)
+        copyFileSync(join(src, f.file), join(dir, "bad", f.file));
+      const m = { ...manifest, name: "bad", config: { ...manifest.config, z1 } };
+      writeFileSync(join(dir, "bad", "manifest.json"), JSON.stringify(m));
+      const codec = await Codec.create({ modelsDir: dir, threads: 1 });
+      try {
+        await expect(
+          codec.encode(syntheticImage(16, 16), { tileSize: 64, model: "bad" }),
+        ).rejects.toMatchObject({ code: "UNKNOWN_MODEL", detail });
+      } finally {
+        await codec.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("also for the phase4 architecture", async () => {
     await crossCheck(syntheticImage(77, 61, 3, 2), 64, "tiny-phase4");
   });

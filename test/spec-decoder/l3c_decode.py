@@ -92,18 +92,23 @@ def decode_coded_tile(payload, model, w, h):
             return Cdf(L, *prepare(L, lg, mu, ls)), L
         z2 = decode_z(dec, z2cdf, C, zh, zw)
     # 4. dec2
-    want = {"f2": (np.uint8, (1, Cf, H // 2, W // 2)), "z1_params": (np.int32, (1, H // 2, W // 2, 3 * C * K))}
+    want = {"f2": (np.uint8, (1, Cf, H // 2, W // 2))}
+    if model.z1 == "coded":
+        want["z1_params"] = (np.int32, (1, H // 2, W // 2, 3 * C * K))
     if pyr:
         want["h2"] = (np.uint8, (1, Cf, H // 4, W // 4))
     o2 = model.run("dec2", {"z2": z2, "f3": o3["f3"]}, want)
-    # 5. z1
+    # 5. z1 (config z1 "none": not coded, the middle level everywhere)
     z1h, z1w = H // 2, W // 2
-    zp1 = o2["z1_params"].reshape(z1h * z1w, 3 * C * K).tolist()
+    if model.z1 == "none":
+        z1 = np.full((1, C, z1h, z1w), (L - 1) // 2, dtype=np.uint8)
+    else:
+        zp1 = o2["z1_params"].reshape(z1h * z1w, 3 * C * K).tolist()
 
-    def z1cdf(c, y, x):
-        lg, mu, ls = z_mixture(zp1, c, y * z1w + x, C, K, L)
-        return Cdf(L, *prepare(L, lg, mu, ls)), L
-    z1 = decode_z(dec, z1cdf, C, z1h, z1w)
+        def z1cdf(c, y, x):
+            lg, mu, ls = z_mixture(zp1, c, y * z1w + x, C, K, L)
+            return Cdf(L, *prepare(L, lg, mu, ls)), L
+        z1 = decode_z(dec, z1cdf, C, z1h, z1w)
     # 6. dec1
     o1 = model.run("dec1", {"z1": z1, "f2": o2["f2"]}, {"f1": (np.uint8, (1, Cf, H // 2, W // 2))})
     feats = {"f1": o1["f1"]}

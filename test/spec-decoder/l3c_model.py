@@ -52,11 +52,14 @@ class Model:
             raise L3CError("UNKNOWN_MODEL", "config field missing")
         self.rgb_context = cfg.get("rgb_context")
         # §5.5: a key present with null is invalid, not absent; numbers count by value
-        for key in ("adapt", "z3_cdf"):
+        for key in ("adapt", "z3_cdf", "z1"):
             if key in cfg and cfg[key] is None:
                 raise L3CError("UNKNOWN_MODEL", f"{key} is null")
         self.adapt = cfg.get("adapt")
         self.z3_cdf = cfg.get("z3_cdf")
+        self.z1 = cfg.get("z1", "coded")
+        if self.z1 not in ("coded", "none"):
+            raise L3CError("UNKNOWN_MODEL", "z1")
         as_int = lambda v: int(v) if isinstance(v, float) and v.is_integer() else v  # noqa: E731
         self.C, self.Cf, self.K, self.L, self.S = (as_int(v) for v in (self.C, self.Cf, self.K, self.L, self.S))
         if self.S != 3:

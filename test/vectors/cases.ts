@@ -227,6 +227,15 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       FIXTURE_MODELS,
       "tiny-adapt6",
     ),
+    "model-tiny-z1none-rgb": await modelCase(
+      'tiny fixture model without z1 (config z1 "none": no z1 symbols, dec1 sees the middle level) and with adapt-6, RGB 150x70, tile 64',
+      150,
+      70,
+      3,
+      64,
+      FIXTURE_MODELS,
+      "tiny-z1none",
+    ),
     "model-l3c-pyramid-v9-rgb": await modelCase(
       "the default model l3c-pyramid-v9 (v8's networks + the adaptive stage adapt-6: adapt-5 retuned), RGB 150x100, tile 64",
       150,

@@ -2,7 +2,7 @@
 
 It is untrained (seeded random init, calibrated on synthetic images): it compresses
 poorly but exercises every graph and code path of the codec in milliseconds.
-    python -m l3c.fixture
+    python -m l3c.fixture [name ...]    # default: tiny and tiny-phase4
 """
 
 from __future__ import annotations
@@ -35,9 +35,15 @@ def calibrate_synthetic(model: L3C) -> L3C:
     return model
 
 
-def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny") -> dict:
+# name -> (rgb_context, z1); test/fixtures/models/tiny-z1none is derived from a "tiny-z1none-base"
+# made here (test/vectors/README.md has the commands)
+FIXTURES = {"tiny": ("pyramid", "coded"), "tiny-phase4": ("phase4", "coded"), "tiny-z1none-base": ("pyramid", "none")}
+
+
+def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid", name: str = "tiny",
+         z1: str = "coded") -> dict:
     torch.manual_seed(1234)
-    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context=arch))
+    model = L3C(ModelConfig(Cf=8, B=1, K=3, rgb_context=arch, z1=z1))
     # Make the encoder produce varied z so every z CDF is exercised.
     for e in model.enc:
         torch.nn.init.normal_(e.to_z.weight, std=0.3)
@@ -45,9 +51,14 @@ def make(out: Path = ROOT / "test" / "fixtures" / "models", arch: str = "pyramid
     return export(model.eval(), out, name, {"note": "untrained test fixture; made by python -m l3c.fixture"})
 
 
-def main() -> int:
-    for arch, name in (("pyramid", "tiny"), ("phase4", "tiny-phase4")):
-        m = make(arch=arch, name=name)
+def main(argv: list[str] | None = None) -> int:
+    names = (sys.argv[1:] if argv is None else argv) or ["tiny", "tiny-phase4"]
+    for name in names:
+        if name not in FIXTURES:
+            print(f"unknown fixture {name}: expected one of {', '.join(FIXTURES)}", file=sys.stderr)
+            return 2
+        arch, z1 = FIXTURES[name]
+        m = make(arch=arch, name=name, z1=z1)
         print(f"{name} fixture model id {m['id']}")
     return 0
 

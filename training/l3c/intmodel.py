@@ -43,6 +43,24 @@ class IntModel:
     def run(self, role: str, **feeds):
         return self.sess[role].run(None, feeds)
 
+    def named(self, role: str, **feeds) -> dict[str, np.ndarray]:
+        """One graph's outputs by name."""
+        names = [o.name for o in self.sess[role].get_outputs()]
+        return dict(zip(names, self.run(role, **feeds)))
+
+    def dec2_dec1(self, z1: np.ndarray | None, z2: np.ndarray, f3: np.ndarray, z1_policy=None):
+        """D(2) then D(1): (f2, h2, z1 params or None, the z1 D(1) saw, f1). A model with
+        config z1 "none" codes no z(1): D(1) sees the middle level everywhere. Otherwise
+        z1_policy (e.g. the prior's mode) may replace the encoder's z1 from its params."""
+        o2 = self.named("dec2", z2=z2, f3=f3)
+        z1p = o2.get("z1_params")
+        if z1p is None:
+            z1 = np.full(z2.shape[:2] + (z2.shape[2] * 2, z2.shape[3] * 2), (self.cfg["L"] - 1) // 2, np.uint8)
+        elif z1_policy is not None:
+            z1 = z1_policy(z1p)
+        (f1,) = self.run("dec1", z1=z1, f2=o2["f2"])
+        return o2["f2"], o2.get("h2"), z1p, z1, f1
+
     def forward(self, x: np.ndarray, h: int | None = None, w: int | None = None):
         """x: (H, W, 3) uint8, H and W multiples of 8, the tile (h x w) edge-padded.
 
@@ -59,13 +77,11 @@ class IntModel:
         pyramid = self.cfg["rgb_context"] == "pyramid"
         o3 = self.run("dec3", z3=z3)
         f3, z2p = o3[0], o3[1]
-        o2 = self.run("dec2", z2=z2, f3=f3)
-        f2, z1p = o2[0], o2[1]
-        (f1,) = self.run("dec1", z1=z1, f2=f2)
+        _, h2, z1p, z1, f1 = self.dec2_dec1(z1, z2, f3)
         known = x.transpose(2, 0, 1).copy()  # (3, H, W)
         known[:, h:, :] = 128
         known[:, :, w:] = 128
-        feats = {3: o3[2], 2: o2[2], 1: f1} if pyramid else {1: f1}
+        feats = {3: o3[2], 2: h2, 1: f1} if pyramid else {1: f1}
         stages = []
         pix: list[np.ndarray] = []
         for st in pixel_stages(self.cfg["rgb_context"]):
@@ -131,7 +147,8 @@ def tile_bits(model: IntModel, tile: np.ndarray) -> tuple[float, float]:
     z1, z2, z3 = out["z"]
     bz = z3_bits(z3, cfg)
     bz += z_bits(z2, out["zp"][1], C, K, L)
-    bz += z_bits(z1, out["zp"][0], C, K, L)
+    if out["zp"][0] is not None:
+        bz += z_bits(z1, out["zp"][0], C, K, L)
     bx = 0.0
     for _, prm, xv, (step, oy, ox) in out["stages"]:
         ys = oy + step * np.arange(xv.shape[1])

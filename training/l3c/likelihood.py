@@ -35,7 +35,7 @@ def image_bits(model: L3C, img: np.ndarray, device, bf16: bool) -> tuple[float, 
         feats, hs = model.decode_all(zs)
     cfg = model.cfg
     bz = zs[-1][0].numel() * math.log2(cfg.L)
-    for s in range(1, cfg.S):
+    for s in range(1 + model.z1_free(), cfg.S):
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             p = model.z_heads[s - 1](feats[s])
         logits, means, ls = model.split_z(p)

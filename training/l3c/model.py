@@ -47,9 +47,17 @@ class ModelConfig:
     S: int = 3  # scales
     rgb_context: str = "none"  # "none" (L3C), "phase4" or "pyramid" (stages.py)
     head_ch: int = 0  # phase-head width (0: Cf)
+    # "coded", or "none": z(1) is not in the stream and D(1) sees the middle level (value 0)
+    # everywhere, so the decoder runs no z(1) prior (the pyramid's D(2) graph halves)
+    z1: str = "coded"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The config as manifests and checkpoints hold it: z1 only when not "coded" (so that
+        the manifests, hence the ids, of models that code z(1) stay what they were)."""
+        d = asdict(self)
+        if d["z1"] == "coded":
+            del d["z1"]
+        return d
 
 
 def fp32_out(conv: nn.Module, h: torch.Tensor) -> torch.Tensor:
@@ -194,6 +202,8 @@ class L3C(nn.Module):
         super().__init__()
         if cfg.rgb_context not in ("none", "phase4", "pyramid"):
             raise ValueError(f"rgb_context must be 'none', 'phase4' or 'pyramid', got {cfg.rgb_context!r}")
+        if cfg.z1 not in ("coded", "none"):
+            raise ValueError(f"z1 must be 'coded' or 'none', got {cfg.z1!r}")
         self.cfg = cfg
         self.z1_mode = False  # training/evaluation policy, not part of the config (decode_all)
         cf = cfg.Cf
@@ -235,6 +245,10 @@ class L3C(nn.Module):
             for st in stages:
                 init_mixture_out(self.stage_head(st).out, 4, 2, 3.5)
         self._wire_quantizers()
+
+    def z1_free(self) -> int:
+        """1 when z(1) is not coded (config z1 "none"; its prior head is then unused), else 0."""
+        return int(self.cfg.z1 == "none")
 
     def stage_head(self, st: Stage) -> PhaseHead:
         """The head of a pixel stage (stages.py)."""
@@ -338,7 +352,9 @@ class L3C(nn.Module):
         hs = [None] * self.cfg.S
         f_above = None
         for s in reversed(range(self.cfg.S)):
-            if s == 0 and self.z1_mode and self.cfg.S > 1:
+            if s == 0 and self.cfg.z1 == "none":
+                zs[0] = torch.full_like(zs[0], ((self.cfg.L - 1) // 2) / z_half(self.cfg.L) - 1.0)
+            elif s == 0 and self.z1_mode and self.cfg.S > 1:
                 zs[0] = self.z_mode(1, feats[1]).to(zs[0].dtype)
             h = self.dec[s](zs[s], f_above)
             hs[s] = h
@@ -356,7 +372,7 @@ class L3C(nn.Module):
         # z(S) uniform
         zS = zs[-1]
         bits_z = bits_z + zS[0].numel() * math.log2(cfg.L)
-        for s in range(1, cfg.S):
+        for s in range(1 + self.z1_free(), cfg.S):
             logits, means, ls = self.split_z(self.z_heads[s - 1](feats[s]))
             v = (zs[s - 1].float() + 1.0) * z_half(cfg.L)
             lp = mixture.log_prob(v, logits, means, ls, cfg.L)

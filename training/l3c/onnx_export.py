@@ -124,10 +124,11 @@ class IntDecoderExporter:
             if s > 0:
                 f = self.upsample(g, s, hdec)
                 g.output(f, f"f{s + 1}", T.UINT8, [1, cfg.Cf, "h2", "w2"])
-                fs = float(self.m.dec[s - 1].res_q.scale)
-                p = self.mixture_head(g, self.m.z_heads[s - 1], f, fs, zmult, zadd)
-                p = g.op("Transpose", [p], "nhwc", perm=[0, 2, 3, 1])
-                g.output(p, f"z{s}_params", T.INT32, [1, "h2", "w2", nz])
+                if s > self.m.z1_free():
+                    fs = float(self.m.dec[s - 1].res_q.scale)
+                    p = self.mixture_head(g, self.m.z_heads[s - 1], f, fs, zmult, zadd)
+                    p = g.op("Transpose", [p], "nhwc", perm=[0, 2, 3, 1])
+                    g.output(p, f"z{s}_params", T.INT32, [1, "h2", "w2", nz])
                 if pyramid:
                     g.output(hdec, f"h{s + 1}", T.UINT8, [1, cfg.Cf, "h", "w"])
             else:

@@ -50,6 +50,8 @@ def parse_args(argv=None):
     p.add_argument("--B", type=int, default=8)
     p.add_argument("--K", type=int, default=10)
     p.add_argument("--head-ch", type=int, default=0)
+    p.add_argument("--z1", choices=("coded", "none"), default="coded",
+                   help="none: z(1) is not coded, D(1) sees the middle level (a new model)")
     p.add_argument("--rgb-context", choices=("none", "phase4", "pyramid"), default="pyramid")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--init-from", type=Path, help="warm start: copy matching weights from this checkpoint")
@@ -103,7 +105,7 @@ def main(argv=None) -> int:
         cfg = ModelConfig(**ck["config"])
     else:
         ck = None
-        cfg = ModelConfig(Cf=a.Cf, B=a.B, K=a.K, rgb_context=a.rgb_context, head_ch=a.head_ch)
+        cfg = ModelConfig(Cf=a.Cf, B=a.B, K=a.K, rgb_context=a.rgb_context, head_ch=a.head_ch, z1=a.z1)
     torch.manual_seed(a.seed)
     model = L3C(cfg).to(device).to(memory_format=torch.channels_last)
     model.z1_mode = a.z1_mode

@@ -33,6 +33,13 @@ CANDIDATES = {
     "cf32b4": dict(Cf=32, B=4),
     "cf32b2": dict(Cf=32, B=2),
     "cf24b2": dict(Cf=24, B=2),
+    # fast-model candidates (l3c-fast-v1 is cf32b2k5)
+    "cf32b2k5": dict(Cf=32, B=2, K=5),
+    "cf32b1k5": dict(Cf=32, B=1, K=5),
+    "cf32b2h16k5": dict(Cf=32, B=2, head_ch=16, K=5),
+    "cf32b1h16k3": dict(Cf=32, B=1, head_ch=16, K=3),
+    "cf32b2h16k3": dict(Cf=32, B=2, head_ch=16, K=3),
+    "cf24b1h16k3": dict(Cf=24, B=1, head_ch=16, K=3),
 }
 
 # decode-side graphs and the resolution (1 / 2^s of the image side) of their convolutions
@@ -75,7 +82,7 @@ def macs_per_pixel(d: Path, tile: int = 256) -> dict[str, float]:
 
 def make(name: str, kw: dict, out: Path) -> dict:
     torch.manual_seed(1234)
-    model = calibrate_synthetic(L3C(ModelConfig(K=10, rgb_context="pyramid", **kw)))
+    model = calibrate_synthetic(L3C(ModelConfig(rgb_context="pyramid", **{"K": 10, **kw})))
     return export(model.eval(), out, name, {"note": f"untrained cost probe {kw}; made by tools/arch_cost.py"})
 
 

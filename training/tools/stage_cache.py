@@ -44,15 +44,12 @@ def forward(model: IntModel, x: np.ndarray, h: int, w: int, z1_mode: bool):
     C, K, L = cfg["C"], cfg["K"], cfg["L"]
     z1, z2, z3 = model.run("encoder", x=x.transpose(2, 0, 1)[None].astype(np.float32))
     o3 = model.run("dec3", z3=z3)
-    o2 = model.run("dec2", z2=z2, f3=o3[0])
-    if z1_mode:
-        z1 = z_mode(o2[1], C, K, L)
-    (f1,) = model.run("dec1", z1=z1, f2=o2[0])
-    bz = z3_bits(z3, cfg) + z_bits(z2, o3[1], C, K, L) + z_bits(z1, o2[1], C, K, L)
+    _, h2, z1p, z1, f1 = model.dec2_dec1(z1, z2, o3[0], (lambda p: z_mode(p, C, K, L)) if z1_mode else None)
+    bz = z3_bits(z3, cfg) + z_bits(z2, o3[1], C, K, L) + (z_bits(z1, z1p, C, K, L) if z1p is not None else 0.0)
     known = x.transpose(2, 0, 1).copy()
     known[:, h:, :] = 128
     known[:, :, w:] = 128
-    feats = {3: o3[2], 2: o2[2], 1: f1}
+    feats = {3: o3[2], 2: h2, 1: f1}
     stages = [model.run("base", f=feats[3])[0]]
     for lv in (3, 2, 1):
         st = 2 ** (lv - 1)
