@@ -97,6 +97,8 @@ async function decodeAll(runtime: Runtime, threads: number) {
     expect.arrayContaining([
       "model-l3c-pyramid-v9-rgb",
       "model-l3c-fast-v1-rgb",
+      "model-l3c-fast-v2-rgb",
+      "model-tiny-z1none-rgb",
       "model-l3c-pyramid-v8-rgb",
       "model-l3c-pyramid-v7-rgb",
       "model-l3c-pyramid-v6-rgb",

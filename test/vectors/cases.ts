@@ -245,6 +245,15 @@ export async function buildCases(): Promise<Record<string, CaseFiles>> {
       "models",
       "l3c-pyramid-v9",
     ),
+    "model-l3c-fast-v2-rgb": await modelCase(
+      "the fast model l3c-fast-v2 (Cf 32, B 1, head width 16, K 3 networks without z1 + the adaptive stage adapt-6), RGB 150x100, tile 64",
+      150,
+      100,
+      3,
+      64,
+      "models",
+      "l3c-fast-v2",
+    ),
     "model-l3c-fast-v1-rgb": await modelCase(
       "the fast model l3c-fast-v1 (Cf 32, B 2, K 5 networks cut from v8's and trained on + the adaptive stage adapt-6), RGB 150x100, tile 64",
       150,

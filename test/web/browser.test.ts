@@ -87,7 +87,7 @@ beforeAll(async () => {
     await put(`${key}.l3c`, tinyStream, "image/vnd.l3c");
   }
   crop = await realModelCrop();
-  fastCrop = await realModelCrop("l3c-fast-v1");
+  fastCrop = await realModelCrop("l3c-fast-v2");
   for (const [name, c] of [
     ["crop", crop],
     ["crop-fast", fastCrop],
@@ -185,7 +185,11 @@ describe("Chromium: l3c decoded in the page", () => {
 
   it.each([
     ["the real default model (models/default, two tiles)", "crop", () => crop],
-    ["the fast model's stream (models/l3c-fast-v1: K = 5, narrower networks)", "crop-fast", () => fastCrop],
+    [
+      "the fast model's stream (models/l3c-fast-v2: K = 3, narrower networks, no z1)",
+      "crop-fast",
+      () => fastCrop,
+    ],
   ])("<l3c-img> decodes %s, pixels identical", async (_, name, expected) => {
     const page = await open(`<l3c-img id="c" src="/images/photos/${name}.png"></l3c-img>`);
     expect(await settled(page, "#c")).toBe("l3c");
