@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .checkpoints import prune_start, read_checkpoint, save_checkpoint, warm_start
 from .data import CropSampler, DataError, load_split
-from .device import bf16_supported
+from .device import bf16_supported, bf16_trains
 from .likelihood import evaluate_set
 from .model import L3C, ModelConfig
 from .paths import CACHE, DEFAULT_DATA
@@ -90,7 +90,6 @@ def main(argv=None) -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    use_bf16 = a.bf16 == "on" or (a.bf16 == "auto" and bf16_supported(device))
     a.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = a.out / "checkpoint.pt"
     try:
@@ -106,6 +105,9 @@ def main(argv=None) -> int:
     else:
         ck = None
         cfg = ModelConfig(Cf=a.Cf, B=a.B, K=a.K, rgb_context=a.rgb_context, head_ch=a.head_ch, z1=a.z1)
+    use_bf16 = a.bf16 == "on" or (a.bf16 == "auto" and bf16_trains(device, cfg.Cf))
+    if a.bf16 == "auto" and bf16_supported(device) and not use_bf16:
+        print(f"bf16 autocast off: Cf {cfg.Cf} is not a multiple of 16 (l3c/device.py)", file=sys.stderr)
     torch.manual_seed(a.seed)
     model = L3C(cfg).to(device).to(memory_format=torch.channels_last)
     model.z1_mode = a.z1_mode

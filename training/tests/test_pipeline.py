@@ -198,3 +198,14 @@ def test_auto_steps_fits_the_schedule_to_the_time_budget(data, tmp_path):
     assert len(fitted) == 1 and 60 < fitted[0] < 1000000
     step = checkpoints.read_checkpoint(out / "checkpoint.pt")["step"]
     assert 60 <= step <= fitted[0]
+
+
+def test_automatic_bf16_skips_widths_it_cannot_train_on_the_cpu(monkeypatch):
+    from l3c import device as dev
+
+    monkeypatch.setattr(dev, "bf16_supported", lambda d: True)
+    cpu = torch.device("cpu")
+    assert dev.bf16_trains(cpu, 32) and dev.bf16_trains(cpu, 48)
+    assert not dev.bf16_trains(cpu, 24)
+    monkeypatch.setattr(dev, "bf16_supported", lambda d: False)
+    assert not dev.bf16_trains(cpu, 32)
