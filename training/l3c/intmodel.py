@@ -53,11 +53,13 @@ class IntModel:
         config z1 "none" codes no z(1): D(1) sees the middle level everywhere. Otherwise
         z1_policy (e.g. the prior's mode) may replace the encoder's z1 from its params."""
         o2 = self.named("dec2", z2=z2, f3=f3)
-        z1p = o2.get("z1_params")
-        if z1p is None:
+        if self.cfg.get("z1", "coded") == "none":
+            z1p = None
             z1 = np.full(z2.shape[:2] + (z2.shape[2] * 2, z2.shape[3] * 2), (self.cfg["L"] - 1) // 2, np.uint8)
-        elif z1_policy is not None:
-            z1 = z1_policy(z1p)
+        else:
+            z1p = o2["z1_params"]
+            if z1_policy is not None:
+                z1 = z1_policy(z1p)
         (f1,) = self.run("dec1", z1=z1, f2=o2["f2"])
         return o2["f2"], o2.get("h2"), z1p, z1, f1
 

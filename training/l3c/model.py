@@ -37,6 +37,10 @@ from .quant import ActQ, QConv
 from .stages import Stage, pixel_stages
 
 
+# the config's z1: "coded", or "none" (see ModelConfig)
+Z1_FORMS = ("coded", "none")
+
+
 @dataclass
 class ModelConfig:
     Cf: int = 64  # feature channels
@@ -202,8 +206,8 @@ class L3C(nn.Module):
         super().__init__()
         if cfg.rgb_context not in ("none", "phase4", "pyramid"):
             raise ValueError(f"rgb_context must be 'none', 'phase4' or 'pyramid', got {cfg.rgb_context!r}")
-        if cfg.z1 not in ("coded", "none"):
-            raise ValueError(f"z1 must be 'coded' or 'none', got {cfg.z1!r}")
+        if cfg.z1 not in Z1_FORMS:
+            raise ValueError(f"z1 must be one of {Z1_FORMS}, got {cfg.z1!r}")
         self.cfg = cfg
         self.z1_mode = False  # training/evaluation policy, not part of the config (decode_all)
         cf = cfg.Cf

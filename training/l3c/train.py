@@ -24,7 +24,7 @@ from .checkpoints import prune_start, read_checkpoint, save_checkpoint, warm_sta
 from .data import CropSampler, DataError, load_split
 from .device import bf16_supported, bf16_trains
 from .likelihood import evaluate_set
-from .model import L3C, ModelConfig
+from .model import L3C, Z1_FORMS, ModelConfig
 from .paths import CACHE, DEFAULT_DATA
 
 
@@ -50,7 +50,7 @@ def parse_args(argv=None):
     p.add_argument("--B", type=int, default=8)
     p.add_argument("--K", type=int, default=10)
     p.add_argument("--head-ch", type=int, default=0)
-    p.add_argument("--z1", choices=("coded", "none"), default="coded",
+    p.add_argument("--z1", choices=Z1_FORMS, default="coded",
                    help="none: z(1) is not coded, D(1) sees the middle level (a new model)")
     p.add_argument("--rgb-context", choices=("none", "phase4", "pyramid"), default="pyramid")
     start = p.add_mutually_exclusive_group()
